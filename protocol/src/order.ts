@@ -1,0 +1,133 @@
+/**
+ * The vendor's signed order, the broker's signed endorsement (its per-order commitment) and the
+ * broker's certificate for a Paycard module. Everything downstream names an order by its digest.
+ */
+import { z } from "zod";
+import { canonicalBytes } from "./canonical";
+import { sha256Hex, sign, verify } from "./crypto";
+import { QuickPayError } from "./errors";
+import { BrokerId, Digest, HttpUrl, Money, ShortText, Signature, Timestamp, VendorId } from "./schemas";
+
+export const OrderKind = z.enum(["micro", "regular"]);
+
+export const LineItem = z
+  .object({ label: ShortText, quantity: z.number().int().positive().max(1_000_000), amount: Money })
+  .strict();
+
+export const Order = z
+  .object({
+    orderId: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1–100 characters of [A-Za-z0-9_.:-]"),
+    vendorId: VendorId,
+    kind: OrderKind,
+    amount: Money,
+    description: z.string().min(1).max(500),
+    lineItems: z.array(LineItem).max(100).optional(),
+    deliveryUrl: HttpUrl.optional(),
+    memo: z.string().max(500).optional(),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+  })
+  .strict()
+  .refine((o) => o.kind !== "micro" || o.deliveryUrl !== undefined, "a micro order needs a deliveryUrl")
+  .refine((o) => Date.parse(o.expiresAt) > Date.parse(o.createdAt), "expiresAt must be after createdAt");
+export type Order = z.infer<typeof Order>;
+
+export const SignedOrder = z.object({ order: Order, sig: Signature }).strict();
+export type SignedOrder = z.infer<typeof SignedOrder>;
+
+export const Endorsement = z
+  .object({
+    commitId: z.string().regex(/^c_[A-Za-z0-9_-]{16,64}$/, "a commitment id (c_…)"),
+    orderDigest: Digest,
+    vendorId: VendorId,
+    amount: Money,
+    brokerId: BrokerId,
+    expiresAt: Timestamp,
+  })
+  .strict();
+export type Endorsement = z.infer<typeof Endorsement>;
+
+export const SignedEndorsement = z.object({ endorsement: Endorsement, sig: Signature }).strict();
+export type SignedEndorsement = z.infer<typeof SignedEndorsement>;
+
+/** The broker's signature over a Paycard module's id, version and code hash (checked on Add Paycard). */
+export const PaycardCertificate = z
+  .object({
+    moduleId: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,63}$/),
+    version: z.string().regex(/^\d+\.\d+\.\d+$/),
+    codeHash: Digest,
+    brokerId: BrokerId,
+  })
+  .strict();
+export type PaycardCertificate = z.infer<typeof PaycardCertificate>;
+
+export const SignedPaycardCertificate = z
+  .object({ certificate: PaycardCertificate, sig: Signature })
+  .strict();
+export type SignedPaycardCertificate = z.infer<typeof SignedPaycardCertificate>;
+
+/** SHA-256 over the order's canonical JSON, lower-case hex. */
+export function orderDigest(order: Order): string {
+  return sha256Hex(canonicalBytes(order));
+}
+
+export async function signObject(privateKey: string, value: unknown): Promise<string> {
+  return sign(privateKey, canonicalBytes(value));
+}
+
+export async function verifyObject(publicKey: string, value: unknown, sig: string): Promise<boolean> {
+  return verify(publicKey, canonicalBytes(value), sig);
+}
+
+export async function signOrder(vendorPrivateKey: string, order: Order): Promise<SignedOrder> {
+  return { order, sig: await signObject(vendorPrivateKey, order) };
+}
+
+export async function signEndorsement(
+  brokerPrivateKey: string,
+  endorsement: Endorsement,
+): Promise<SignedEndorsement> {
+  return { endorsement, sig: await signObject(brokerPrivateKey, endorsement) };
+}
+
+export async function signPaycardCertificate(
+  brokerPrivateKey: string,
+  certificate: PaycardCertificate,
+): Promise<SignedPaycardCertificate> {
+  return { certificate, sig: await signObject(brokerPrivateKey, certificate) };
+}
+
+/** Throws `bad_signature` unless the vendor key signed this order. */
+export async function assertOrderSignature(signed: SignedOrder, vendorPublicKey: string): Promise<void> {
+  if (!(await verifyObject(vendorPublicKey, signed.order, signed.sig))) {
+    throw new QuickPayError(
+      "bad_signature",
+      `order ${signed.order.orderId} is not signed by vendor ${signed.order.vendorId}`,
+    );
+  }
+}
+
+/** Throws `bad_signature` unless the broker key signed this endorsement. */
+export async function assertEndorsementSignature(
+  signed: SignedEndorsement,
+  brokerPublicKey: string,
+): Promise<void> {
+  if (!(await verifyObject(brokerPublicKey, signed.endorsement, signed.sig))) {
+    throw new QuickPayError(
+      "bad_signature",
+      `endorsement ${signed.endorsement.commitId} is not signed by broker ${signed.endorsement.brokerId}`,
+    );
+  }
+}
+
+export async function assertCertificateSignature(
+  signed: SignedPaycardCertificate,
+  brokerPublicKey: string,
+): Promise<void> {
+  if (!(await verifyObject(brokerPublicKey, signed.certificate, signed.sig))) {
+    throw new QuickPayError(
+      "bad_signature",
+      `certificate of Paycard module ${signed.certificate.moduleId} is not signed by broker ${signed.certificate.brokerId}`,
+    );
+  }
+}
