@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { test as base, type BrowserContext, chromium, type Page, type Worker } from "@playwright/test";
+import { type BrowserContext, test as base, chromium, type Page, type Worker } from "@playwright/test";
 
 const extensionDir = path.join(path.dirname(fileURLToPath(import.meta.url)), ".extension");
 
@@ -18,7 +18,12 @@ export interface NetworkInfo {
   vendorId: string;
   brokerId: string;
   impostorUrl: string;
-  accounts: { accountNumber: string; pin: string; holder: string; balance: { currency: string; value: string } }[];
+  accounts: {
+    accountNumber: string;
+    pin: string;
+    holder: string;
+    balance: { currency: string; value: string };
+  }[];
 }
 
 export const test = base.extend<

@@ -28,7 +28,10 @@ function readyLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
-    const timer = setTimeout(() => reject(new Error(`network did not start in 180s\n${out}\n${err}`)), 180_000);
+    const timer = setTimeout(
+      () => reject(new Error(`network did not start in 180s\n${out}\n${err}`)),
+      180_000,
+    );
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk;
       const line = out.split("\n").find((l) => l.startsWith("QUICKPAY_NETWORK "));

@@ -33,7 +33,9 @@ console.log("==> building the Wallet extension against", network.hostUrl);
 await buildExtension(network.hostUrl, extensionDir);
 
 const accounts = network.accounts
-  .map((a) => `      ${a.accountNumber}  PIN ${a.pin}  ${a.balance.value} ${a.balance.currency}  (${a.holder})`)
+  .map(
+    (a) => `      ${a.accountNumber}  PIN ${a.pin}  ${a.balance.value} ${a.balance.currency}  (${a.holder})`,
+  )
   .join("\n");
 console.log(`
 QuickPay demo is running.

@@ -26,7 +26,12 @@ export interface Network {
   brokerId: string;
   shopUrl: string;
   vendorId: string;
-  accounts: { accountNumber: string; pin: string; holder: string; balance: { currency: string; value: string } }[];
+  accounts: {
+    accountNumber: string;
+    pin: string;
+    holder: string;
+    balance: { currency: string; value: string };
+  }[];
   close(): Promise<void>;
 }
 

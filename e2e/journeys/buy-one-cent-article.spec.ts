@@ -1,0 +1,60 @@
+/**
+ * The walking skeleton's story: a new Wallet registers, the shopper adds the demo bank Paycard (a
+ * wrong PIN first, refused visibly), buys a one-cent article, and every side of the purchase agrees.
+ */
+import { expect, test } from "../fixtures";
+import { addDemoBankPaycard, cents, clickPay, readBalance, waitForWalletRegistered } from "../steps";
+
+test("a shopper buys a one-cent article through all five players", async ({ context, wallet, network }) => {
+  const walletId = await waitForWalletRegistered(wallet, network);
+  const account = network.accounts[0]!;
+  await addDemoBankPaycard(wallet, account, { firstTryWrongPin: true });
+  const before = await readBalance(wallet);
+  expect(before).toBe(`$${account.balance.value}`);
+
+  const shop = await context.newPage();
+  await shop.goto(network.shopUrl);
+  const confirm = await clickPay(shop, "article-1");
+  await expect(confirm.getByTestId("confirm-vendor-name")).toHaveText("The Daily Cent");
+  await expect(confirm.getByTestId("confirm-vendor-origin")).toHaveText(network.shopUrl);
+  await expect(confirm.getByTestId("confirm-amount")).toContainText("$0.01");
+  await expect(confirm.getByTestId("confirm-paycard")).toContainText(/demo bank/i);
+  await confirm.getByTestId("approve").click();
+
+  const article = shop.locator("#article-1-body");
+  await expect(article).not.toBeEmpty();
+  await expect(shop.locator('[data-quickpay-state="delivered"]').first()).toBeVisible();
+  const digest = await shop
+    .locator("[data-quickpay-order-digest]")
+    .first()
+    .getAttribute("data-quickpay-order-digest");
+  expect(digest).toMatch(/^[0-9a-f]{64}$/);
+
+  const after = await readBalance(wallet);
+  expect(cents(before) - cents(after)).toBe(1);
+  const popup = await wallet.open("popup");
+  await expect(popup.getByTestId("order-item")).toHaveCount(1);
+  await expect(popup.getByTestId("order-item").first()).toContainText("$0.01");
+
+  // The host saw the order from three sides, and they agree.
+  await expect
+    .poll(
+      async () => {
+        const status = await (await fetch(`${network.hostUrl}/v1/orders/${digest}`)).json();
+        return Boolean(status.commit && status.delivery && status.order);
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  const status = await (await fetch(`${network.hostUrl}/v1/orders/${digest}`)).json();
+  expect(status.agree).toBe(true);
+  expect(status.flagged).toBe(false);
+  expect(status.commit.from).toBe(network.brokerId);
+  expect(status.delivery.from).toBe(network.vendorId);
+  expect(status.order.from).toBe(walletId);
+  for (const side of [status.commit, status.delivery, status.order]) {
+    expect(side.amount).toEqual({ currency: "USD", value: "0.01" });
+    expect(side.vendorId).toBe(network.vendorId);
+    expect(side.commitId).toBe(status.commit.commitId);
+  }
+});

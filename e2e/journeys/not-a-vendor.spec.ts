@@ -1,0 +1,23 @@
+/** A page on an origin that no registered vendor owns gets a refusal, and no window opens. */
+import { expect, test } from "../fixtures";
+import { addDemoBankPaycard, payButton, waitForWalletRegistered } from "../steps";
+
+test("an unregistered origin is refused without a confirmation window", async ({
+  context,
+  wallet,
+  network,
+}) => {
+  await waitForWalletRegistered(wallet, network);
+  await addDemoBankPaycard(wallet, network.accounts[0]!);
+
+  const page = await context.newPage();
+  await page.goto(network.impostorUrl);
+  const pagesBefore = context.pages().length;
+  await payButton(page, "article-1").click();
+
+  await expect(page.locator('[data-quickpay-state="error"]').first()).toBeVisible();
+  await expect(page.getByText(/not_a_vendor|not a registered vendor/i).first()).toBeVisible();
+  await expect(page.locator("#article-1-body")).toBeEmpty();
+  expect(context.pages().some((p) => p.url().includes("confirm"))).toBe(false);
+  expect(context.pages().length).toBe(pagesBefore);
+});

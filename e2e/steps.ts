@@ -1,0 +1,67 @@
+/** Steps the journeys share, written the way a shopper would do them. */
+import type { Page } from "@playwright/test";
+import { expect, type NetworkInfo, type WalletPages } from "./fixtures";
+
+/** Waits until the Wallet has registered itself with the host on first run; returns its id. */
+export async function waitForWalletRegistered(wallet: WalletPages, network: NetworkInfo): Promise<string> {
+  const popup = await wallet.open("popup");
+  const walletId = popup.getByTestId("wallet-id");
+  await expect(walletId).toHaveText(/w_[0-9a-f]{32}/);
+  const id = ((await walletId.textContent()) ?? "").match(/w_[0-9a-f]{32}/)![0];
+  const entry = await fetch(`${network.hostUrl}/v1/directory/${id}`);
+  expect(entry.status).toBe(200);
+  await popup.close();
+  return id;
+}
+
+/** Adds the demo bank Paycard in the options page by answering the broker's questions. */
+export async function addDemoBankPaycard(
+  wallet: WalletPages,
+  account: { accountNumber: string; pin: string },
+  options: { firstTryWrongPin?: boolean } = {},
+): Promise<void> {
+  const page = await wallet.open("options");
+  await page.getByTestId("add-paycard-demo-bank").click();
+  await page.getByTestId("question-accountNumber").fill(account.accountNumber);
+  if (options.firstTryWrongPin) {
+    await page.getByTestId("question-pin").fill(account.pin === "9999" ? "9998" : "9999");
+    await page.getByTestId("submit-answers").click();
+    await expect(page.getByTestId("paycard-error")).toBeVisible();
+    await expect(page.getByTestId("paycard-error")).toContainText(/pin|answer|wrong/i);
+    await expect(page.getByTestId("paycard-item")).toHaveCount(0);
+  }
+  await page.getByTestId("question-pin").fill(account.pin);
+  await page.getByTestId("submit-answers").click();
+  await expect(page.getByTestId("paycard-item")).toHaveCount(1);
+  await page.close();
+}
+
+/** Reads the active Paycard's available balance from the popup, e.g. "$4.99". */
+export async function readBalance(wallet: WalletPages): Promise<string> {
+  const popup = await wallet.open("popup");
+  const balance = popup.getByTestId("balance");
+  await expect(balance).toHaveText(/\$\d+\.\d{2}/);
+  const text = ((await balance.textContent()) ?? "").match(/\$\d+\.\d+/)![0];
+  await popup.close();
+  return text;
+}
+
+export function cents(display: string): number {
+  const [whole, frac = ""] = display.replace("$", "").split(".");
+  return Number(whole) * 100 + Number(frac.padEnd(2, "0").slice(0, 2));
+}
+
+/** Clicks an article's pay button and returns the confirmation window the Wallet opens. */
+export async function clickPay(page: Page, itemId: string): Promise<Page> {
+  const confirmation = page.context().waitForEvent("page", (p) => p.url().includes("confirm"));
+  await payButton(page, itemId).click();
+  const confirm = await confirmation;
+  await confirm.waitForLoadState();
+  return confirm;
+}
+
+export function payButton(page: Page, itemId: string) {
+  return page
+    .locator(`quickpay-button[item="${itemId}"] button, button[data-quickpay-item="${itemId}"]`)
+    .first();
+}
