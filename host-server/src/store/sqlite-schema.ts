@@ -1,0 +1,111 @@
+/**
+ * The SQLite store's versioned migrations. Each runs once, in its own transaction, and is recorded
+ * in `schema_migrations`; add new versions at the end, never edit an applied one.
+ */
+import type Database from "better-sqlite3";
+
+export const sqliteMigrations: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE players (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        status TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        name TEXT,
+        endpoint TEXT
+      );
+      CREATE INDEX players_kind ON players (kind, id);
+      CREATE TABLE vendor_origins (
+        origin TEXT PRIMARY KEY,
+        vendor_id TEXT NOT NULL REFERENCES players (id)
+      );
+      CREATE INDEX vendor_origins_vendor ON vendor_origins (vendor_id);
+      -- Exactly-once: kept as long as the orders they protect (never expired).
+      CREATE TABLE idempotency (
+        sender TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        result TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (sender, message_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE registrations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        order_digest TEXT NOT NULL,
+        side TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        vendor_id TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        micros INTEGER NOT NULL,
+        endorsement TEXT,
+        sender TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        flagged INTEGER NOT NULL
+      );
+      CREATE INDEX registrations_digest ON registrations (order_digest, seq);
+      CREATE TABLE revokes (
+        order_digest TEXT PRIMARY KEY,
+        commit_id TEXT NOT NULL,
+        vendor_id TEXT NOT NULL,
+        broker_id TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        micros INTEGER NOT NULL,
+        reason TEXT,
+        message_id TEXT NOT NULL,
+        revoked_at TEXT NOT NULL
+      );
+      -- At most one settlement per order, whichever path settles it.
+      CREATE TABLE settlements (
+        order_digest TEXT PRIMARY KEY,
+        vendor_id TEXT NOT NULL,
+        broker_id TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        micros INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        settled_at TEXT NOT NULL,
+        approval TEXT
+      );
+      CREATE INDEX settlements_time ON settlements (settled_at, order_digest);
+      CREATE TABLE mail (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        recipient TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        posted_at TEXT NOT NULL
+      );
+      CREATE INDEX mail_recipient ON mail (recipient, seq);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+];
+
+/** Runs pending migrations; safe when several processes open the same file (IMMEDIATE locks). */
+export function migrateSqlite(db: Database.Database): number {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+  );
+  const applied = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
+  for (const migration of sqliteMigrations) {
+    db.transaction(() => {
+      if (applied.get(migration.version)) return;
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+        migration.version,
+        new Date().toISOString(),
+      );
+    }).immediate();
+  }
+  return currentVersion(db);
+}
+
+export function currentVersion(db: Database.Database): number {
+  const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null };
+  return row.v ?? 0;
+}

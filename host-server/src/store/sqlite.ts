@@ -1,0 +1,111 @@
+/**
+ * The embedded SQLite HostStore (the default): one file, WAL, `synchronous=FULL`, so a COMMIT that
+ * returned is on disk. better-sqlite3 is synchronous; `apply` runs a whole batch in one transaction
+ * (one fsync), which is what group commit feeds it.
+ */
+import Database from "better-sqlite3";
+import { makeApply } from "./sqlite-apply";
+import { makeRows, toSettlement } from "./sqlite-rows";
+import { currentVersion, migrateSqlite } from "./sqlite-schema";
+import type { HostStore, ListOptions, PlayerKind, PlayerRecord, Write } from "./types";
+
+export interface SqliteStoreOptions {
+  /** A file path, or `:memory:` (tests of pure logic only: nothing is durable). */
+  path: string;
+}
+
+export function createSqliteStore(
+  options: SqliteStoreOptions,
+): HostStore & { readonly db: Database.Database } {
+  const db = new Database(options.path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  // Several processes (the CLI next to a running host) may share the file: wait rather than fail.
+  db.pragma("busy_timeout = 5000");
+  migrateSqlite(db);
+
+  const rows = makeRows(db);
+  const applyBatch = makeApply(db, rows);
+  const q = {
+    players: db.prepare(
+      "SELECT * FROM players WHERE (@kind IS NULL OR kind = @kind) AND id > @after ORDER BY id LIMIT @limit",
+    ),
+    digests: db.prepare(
+      "SELECT DISTINCT order_digest FROM registrations WHERE order_digest > ? ORDER BY order_digest LIMIT ?",
+    ),
+    settlements: db.prepare(
+      "SELECT * FROM settlements WHERE settled_at >= ? AND settled_at < ? ORDER BY settled_at, order_digest",
+    ),
+    getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
+    initMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+    count: (sql: string) => db.prepare(sql).pluck(),
+  };
+  const counters = {
+    wallets: q.count("SELECT COUNT(*) FROM players WHERE kind = 'wallet'"),
+    vendors: q.count("SELECT COUNT(*) FROM players WHERE kind = 'vendor'"),
+    brokers: q.count("SELECT COUNT(*) FROM players WHERE kind = 'broker'"),
+    registrations: q.count("SELECT COUNT(*) FROM registrations"),
+    orders: q.count("SELECT COUNT(DISTINCT order_digest) FROM registrations"),
+    settlements: q.count("SELECT COUNT(*) FROM settlements"),
+    revokes: q.count("SELECT COUNT(*) FROM revokes"),
+    messages: q.count("SELECT COUNT(*) FROM mail"),
+  };
+
+  return {
+    kind: "sqlite",
+    db,
+    async apply(writes: Write[]) {
+      return applyBatch.immediate(writes);
+    },
+    async getPlayer(id) {
+      return rows.player(id);
+    },
+    async findVendorByOrigin(origin) {
+      return rows.vendorByOrigin(origin);
+    },
+    async listPlayers(options: ListOptions & { kind?: PlayerKind } = {}) {
+      const found = q.players.all({
+        kind: options.kind ?? null,
+        after: options.after ?? "",
+        limit: options.limit ?? 1000,
+      }) as Parameters<typeof rows.toPlayer>[0][];
+      return found.map((row): PlayerRecord => rows.toPlayer(row));
+    },
+    async getOrder(orderDigest) {
+      return {
+        orderDigest,
+        registrations: rows.registrations(orderDigest),
+        revoke: rows.revoke(orderDigest),
+        settlement: rows.settlement(orderDigest),
+      };
+    },
+    async listOrderDigests(options: ListOptions = {}) {
+      return q.digests.pluck().all(options.after ?? "", options.limit ?? 1000) as string[];
+    },
+    async listSettlements(options = {}) {
+      const found = q.settlements.all(options.since ?? "", options.until ?? "\uffff");
+      return (found as Record<string, string | number | null>[]).map(toSettlement);
+    },
+    async fetchMessages(playerId, cursor, limit) {
+      const after = cursor === undefined ? 0 : Number.parseInt(cursor, 10);
+      return rows.mail(playerId, Number.isSafeInteger(after) ? after : 0, limit);
+    },
+    async initMeta(key, value) {
+      q.initMeta.run(key, value);
+      return (q.getMeta.get(key) as { value: string }).value;
+    },
+    async getMeta(key) {
+      return (q.getMeta.get(key) as { value: string } | undefined)?.value;
+    },
+    async counts() {
+      return Object.fromEntries(Object.entries(counters).map(([k, stmt]) => [k, Number(stmt.get())]));
+    },
+    async schemaVersion() {
+      return currentVersion(db);
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
