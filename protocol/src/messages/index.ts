@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { AnswerResponse, CheckBalance, ConfirmPaycard } from "./add-paycard";
 import { AddBroker, RegisterVendor, RegisterWallet } from "./administration";
+import * as host from "./host";
 import {
   CheckCommit,
   GetOrder,
@@ -15,6 +16,7 @@ import {
 export * from "./add-paycard";
 export * from "./administration";
 export * from "./define";
+export * from "./host";
 export * from "./micropayment";
 
 export const messages = {
@@ -31,6 +33,14 @@ export const messages = {
   RegisterCommit,
   RegisterDelivery,
   RegisterOrder,
+  RegisterCommitBatch: host.RegisterCommitBatch,
+  RegisterDeliveryBatch: host.RegisterDeliveryBatch,
+  RegisterOrderBatch: host.RegisterOrderBatch,
+  SettleWithHost: host.SettleWithHost,
+  RegisterRevoke: host.RegisterRevoke,
+  PostMessage: host.PostMessage,
+  FetchMessages: host.FetchMessages,
+  SetPlayerStatus: host.SetPlayerStatus,
 } as const;
 
 export type Messages = typeof messages;
