@@ -1,0 +1,55 @@
+/** The Daily Cent's articles: a public teaser each, and a body sold for one cent. */
+import type { Item } from "../server/config";
+
+export interface Article extends Item {
+  title: string;
+  teaser: string;
+  /** Only ever sent through Request Order Delivery, never in a page. */
+  bodyHtml: string;
+  /** How the page shows the button: the custom element, or a plain button (script-tag mode). */
+  markup: "element" | "data-attributes";
+}
+
+const ONE_CENT = { currency: "USD", value: "0.01" };
+
+export const articles: Article[] = [
+  {
+    id: "article-1",
+    title: "Town Council Votes to Paint the Bridge Blue",
+    teaser: "After three hours of debate, the council reached a decision nobody expected.",
+    bodyHtml:
+      "<p>The vote was 5 to 4. Supporters argued that blue would calm the morning traffic; " +
+      "opponents wanted the original green restored.</p><p>Painting starts in the spring.</p>",
+    description: "Article: Town Council Votes to Paint the Bridge Blue",
+    amount: ONE_CENT,
+    markup: "element",
+  },
+  {
+    id: "article-2",
+    title: "Local Baker Wins National Sourdough Prize",
+    teaser: "Her starter is older than the bakery itself — and the judges could tell.",
+    bodyHtml:
+      "<p>Maria Okafor has fed the same starter every day since 1998.</p>" +
+      "<p>The prize comes with a year's supply of flour, which she says will last about a month.</p>",
+    description: "Article: Local Baker Wins National Sourdough Prize",
+    amount: ONE_CENT,
+    markup: "element",
+  },
+  {
+    id: "article-3",
+    title: "Why One-Cent Articles Might Save Journalism",
+    teaser: "Micropayments were promised in the nineties. What is different now?",
+    bodyHtml:
+      "<p>Signatures cost microseconds, wallets live in the browser, and a broker can hold one cent " +
+      "as easily as a hundred dollars.</p><p>The rest is up to readers.</p>",
+    description: "Article: Why One-Cent Articles Might Save Journalism",
+    amount: ONE_CENT,
+    markup: "data-attributes",
+  },
+];
+
+export const articleCatalog = {
+  async get(itemId: string): Promise<Article | undefined> {
+    return articles.find((a) => a.id === itemId);
+  },
+};

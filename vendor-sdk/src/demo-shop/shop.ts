@@ -1,0 +1,110 @@
+/**
+ * The demo shop, "The Daily Cent": a news site selling one-cent articles. It keeps a vendor key in its
+ * data dir, registers with the host, serves its front page and the pay button, and mounts the vendor
+ * handlers under `/quickpay`. Article bodies leave the server only through Request Order Delivery.
+ */
+import path from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { QuickPayError } from "@quickpay/protocol";
+import { Hono } from "hono";
+import pino from "pino";
+import { buildButton } from "../button/build";
+import { JsonLinesVendorStore } from "../server/file-store";
+import { createVendorHandlers } from "../server/handlers";
+import { errorResponse } from "../server/http";
+import { registerVendor } from "../server/register";
+import { MemoryVendorStore, type VendorStore } from "../server/store";
+import { articleCatalog, articles } from "./articles";
+import { loadOrCreateVendorKey } from "./keys";
+import { frontPage, getWalletPage, SHOP_NAME } from "./pages";
+
+export interface DemoShopOptions {
+  hostUrl: string;
+  /** 0 (a free port) when omitted. */
+  port?: number;
+  /** Keeps the vendor key and the delivery outbox; both in memory (a new vendor each run) when omitted. */
+  dataDir?: string;
+  logLevel?: string;
+}
+
+export interface RunningShop {
+  /** The shop's origin, e.g. `http://127.0.0.1:7702` — registered as the vendor's only origin. */
+  url: string;
+  /** The registered QuickPay endpoint, `${url}/quickpay`. */
+  endpoint: string;
+  vendorId: string;
+  close(): Promise<void>;
+}
+
+export async function startDemoShop(options: DemoShopOptions): Promise<RunningShop> {
+  const logger = pino({ name: "demo-shop", level: options.logLevel ?? process.env.LOG_LEVEL ?? "silent" });
+  const keys = loadOrCreateVendorKey(options.dataDir);
+  const { code: buttonJs } = await buildButton({ write: false });
+  const store: VendorStore = options.dataDir
+    ? new JsonLinesVendorStore(path.join(options.dataDir, "deliveries.jsonl"))
+    : new MemoryVendorStore();
+
+  // The handlers need the shop's URL (the delivery URL), which is known once the port is bound.
+  let handlers: ReturnType<typeof createVendorHandlers> | undefined;
+  let shopUrl = "";
+  const app = new Hono();
+  app.get("/", (c) => c.html(frontPage(articles, shopUrl)));
+  app.get("/get-wallet", (c) => c.html(getWalletPage()));
+  app.get("/quickpay-button.js", (c) =>
+    c.body(buttonJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }),
+  );
+  app.all("/quickpay/*", async (c) => {
+    const response = handlers ? await handlers.handle(c.req.raw) : null;
+    return response ?? errorResponse(new QuickPayError("not_found", `no QuickPay route ${c.req.path}`));
+  });
+
+  const server = await listen(app, options.port ?? 0);
+  const port = (server.address() as { port: number }).port;
+  shopUrl = `http://127.0.0.1:${port}`;
+  const endpoint = `${shopUrl}/quickpay`;
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.close(() => resolve());
+    });
+
+  let vendorId: string;
+  try {
+    vendorId = await registerVendor(options.hostUrl, keys, { name: SHOP_NAME, origins: [shopUrl], endpoint });
+    handlers = createVendorHandlers({
+      vendorId,
+      privateKey: keys.privateKey,
+      hostUrl: options.hostUrl,
+      endpoint,
+      catalog: articleCatalog,
+      deliver: async (article) => ({ mediaType: "text/html", body: article.bodyHtml }),
+      store,
+      logger,
+    });
+    // Registrations queued while the host was away during the last run go out now.
+    await handlers.flushOutbox();
+  } catch (error) {
+    await closeServer();
+    await store.close?.();
+    throw error;
+  }
+  logger.info({ url: shopUrl, vendorId }, "demo shop ready");
+
+  return {
+    url: shopUrl,
+    endpoint,
+    vendorId,
+    async close() {
+      handlers?.close();
+      await closeServer();
+      await store.close?.();
+    },
+  };
+}
+
+function listen(app: Hono, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(server));
+    server.once("error", reject);
+  });
+}

@@ -1,0 +1,55 @@
+/** What a vendor hands `createVendorHandlers`: its identity, its catalogue, how it delivers. */
+import type { FetchLike, MoneyWire, Order } from "@quickpay/protocol";
+import type { VendorStore } from "./store";
+import type { DeliveredContent } from "./types";
+
+/** One thing the shop sells. Vendors may carry more fields; `deliver` receives the same object. */
+export interface Item {
+  /** The id the pay button names (`item="article-1"`); at most 77 characters of [A-Za-z0-9_.:-]. */
+  id: string;
+  /** Shown to the shopper in the Wallet's confirmation window. */
+  description: string;
+  amount: MoneyWire;
+}
+
+export interface Catalog<I extends Item = Item> {
+  get(itemId: string): Promise<I | undefined>;
+}
+
+/** Where the handlers report what a vendor's operator should see (pino's shape; silent by default). */
+export interface VendorLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface VendorConfig<I extends Item = Item> {
+  /** `v_…`, from `registerVendor`. */
+  vendorId: string;
+  /** base64url Ed25519 seed; signs orders and the vendor's envelopes. */
+  privateKey: string;
+  /** The System Host: directory lookups and Register Delivery. */
+  hostUrl: string;
+  catalog: Catalog<I>;
+  /** Produces the goods once the broker has confirmed the endorsement is live. */
+  deliver(item: I, order: Order): Promise<DeliveredContent>;
+  /** How long an order may wait for its payment; default 10 minutes. */
+  orderTtlMs?: number;
+  now?: () => Date;
+  fetch?: FetchLike;
+  /**
+   * The vendor's registered QuickPay endpoint (e.g. `https://shop.example/quickpay`); orders name
+   * `${endpoint}/v1/request-order-delivery` as their delivery URL. When omitted it is derived from the
+   * Get Order request's own URL, which is wrong behind a rewriting proxy — set it in production.
+   */
+  endpoint?: string;
+  /** Delivery records and the Register Delivery outbox; in memory when omitted (lost on restart). */
+  store?: VendorStore;
+  /** How long a broker's directory entry is trusted before it is looked up again; default 5 minutes. */
+  directoryTtlMs?: number;
+  /** How long the first Register Delivery attempt may take before the purchase goes on; default 3 s. */
+  registerTimeoutMs?: number;
+  /** How often the outbox is retried in the background; default 30 s; 0 disables the timer. */
+  outboxRetryMs?: number;
+  logger?: VendorLogger;
+}
