@@ -1,0 +1,210 @@
+/**
+ * The PostgreSQL store's rare effects (players, status, revoke, settle, post), one write at a time
+ * inside the batch's transaction. Each runs under a savepoint: a refusal rolls back to it, so a
+ * refused write leaves nothing behind and never undoes another write of the batch.
+ */
+import { parseMoney } from "@quickpay/protocol";
+import { decideSettlement, sameAmount, walletOfOrder } from "../rules";
+import type {
+  Effect,
+  EffectResult,
+  MailInput,
+  Outcome,
+  PlayerRecord,
+  SettleItemResult,
+  Write,
+} from "../types";
+import { lockDigests } from "./locks";
+import { type Queryable, registrations, revoke, settlement } from "./rows";
+
+type Refused = Extract<Outcome, { status: "refused" }>;
+
+export class Refusal {
+  constructor(readonly outcome: Refused) {}
+}
+const refuse = (code: Refused["code"], message: string): never => {
+  throw new Refusal({ status: "refused", code, message });
+};
+
+async function registerPlayer(db: Queryable, player: PlayerRecord): Promise<EffectResult["registerPlayer"]> {
+  // Lock the row (when present) so concurrent re-registrations of one player take turns.
+  const existing = await db.query<{ public_key: string }>(
+    "SELECT public_key FROM players WHERE id = $1 FOR UPDATE",
+    [player.id],
+  );
+  const origins = player.origins ?? [];
+  if (origins.length > 0) {
+    const { rows } = await db.query<{ origin: string }>(
+      "SELECT origin FROM vendor_origins WHERE origin = ANY($1::text[]) AND vendor_id <> $2",
+      [origins, player.id],
+    );
+    if (rows[0]) refuse("conflict", `origin ${rows[0].origin} belongs to another vendor`);
+  }
+  const row = existing.rows[0];
+  if (row && row.public_key !== player.publicKey) {
+    refuse("conflict", `player ${player.id} is registered with another key`);
+  }
+  if (!row) {
+    // ON CONFLICT: another process registered the same player since our read; keep its row.
+    await db.query(
+      `INSERT INTO players (id, kind, public_key, status, registered_at, name, endpoint)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+      [
+        player.id,
+        player.kind,
+        player.publicKey,
+        player.status,
+        player.registeredAt,
+        player.name ?? null,
+        player.endpoint ?? null,
+      ],
+    );
+  } else {
+    await db.query("UPDATE players SET name = $2, endpoint = $3 WHERE id = $1", [
+      player.id,
+      player.name ?? null,
+      player.endpoint ?? null,
+    ]);
+  }
+  if (player.kind === "vendor") {
+    await db.query("DELETE FROM vendor_origins WHERE vendor_id = $1", [player.id]);
+    // The primary key on origin arbitrates a concurrent claim by another vendor's transaction.
+    const inserted = await db.query(
+      `INSERT INTO vendor_origins (origin, vendor_id, position)
+       SELECT o, $2, n FROM unnest($1::text[]) WITH ORDINALITY AS t(o, n) ON CONFLICT (origin) DO NOTHING`,
+      [origins, player.id],
+    );
+    if ((inserted.rowCount ?? 0) < new Set(origins).size) {
+      refuse("conflict", "one of the origins belongs to another vendor");
+    }
+  }
+  return { playerId: player.id };
+}
+
+async function resolveRecipient(db: Queryable, to: MailInput["to"]): Promise<string> {
+  if ("walletOfOrder" in to) {
+    await lockDigests(db, [to.walletOfOrder]);
+    const wallet = walletOfOrder(await registrations(db, to.walletOfOrder));
+    return wallet ?? refuse("not_registered", `no wallet registered order ${to.walletOfOrder}`);
+  }
+  const { rows } = await db.query("SELECT 1 FROM players WHERE id = $1", [to.playerId]);
+  if (rows.length === 0) refuse("unknown_player", `no player ${to.playerId}`);
+  return to.playerId;
+}
+
+/** Appends to a mailbox; the head row's lock orders cursors within one recipient by commit. */
+async function post(db: Queryable, w: Write, recipient: string, kind: string, body: unknown): Promise<void> {
+  await db.query(
+    `WITH head AS (
+       INSERT INTO mail_heads (recipient, last) VALUES ($1, 1)
+       ON CONFLICT (recipient) DO UPDATE SET last = mail_heads.last + 1 RETURNING last)
+     INSERT INTO mail (recipient, n, sender, message_id, kind, body, posted_at)
+     SELECT $1, last, $2, $3, $4, $5::jsonb, $6 FROM head`,
+    [recipient, w.from, w.messageId, kind, JSON.stringify(body ?? null), w.at],
+  );
+}
+
+async function settle(db: Queryable, w: Write, effect: Extract<Effect, { kind: "settle" }>) {
+  await lockDigests(
+    db,
+    effect.items.map((i) => i.orderDigest),
+  );
+  const results: SettleItemResult[] = [];
+  for (const item of effect.items) {
+    const decision = decideSettlement({
+      orderDigest: item.orderDigest,
+      vendorId: effect.vendorId,
+      registrations: await registrations(db, item.orderDigest),
+      presentedEndorsement: item.presentedEndorsement?.endorsement,
+      revoked: (await revoke(db, item.orderDigest)) !== null,
+      settled: (await settlement(db, item.orderDigest)) !== null,
+    });
+    if (!decision.ok) {
+      results.push({
+        orderDigest: item.orderDigest,
+        status: "rejected",
+        code: decision.code,
+        reason: decision.reason,
+      });
+      continue;
+    }
+    const e = decision.endorsement;
+    const a = item.approval;
+    const amount = parseMoney(e.amount);
+    if (!a || a.commitId !== e.commitId || a.brokerId !== e.brokerId || !sameAmount(a.amount, amount)) {
+      results.push({
+        orderDigest: item.orderDigest,
+        status: "rejected",
+        code: "mismatch",
+        reason: "the registrations changed while the approval was prepared; settle again",
+      });
+      continue;
+    }
+    await db.query(
+      `INSERT INTO settlements (order_digest, vendor_id, broker_id, commit_id, currency, micros, path,
+         settled_at, approval) VALUES ($1, $2, $3, $4, $5, $6, 'host', $7, $8::jsonb)`,
+      [
+        item.orderDigest,
+        effect.vendorId,
+        e.brokerId,
+        e.commitId,
+        amount.currency,
+        amount.micros,
+        w.at,
+        JSON.stringify(a.document ?? null),
+      ],
+    );
+    await post(db, w, e.brokerId, "SettlementApproval", a.document);
+    results.push({ orderDigest: item.orderDigest, status: "approved", approval: a.document });
+  }
+  return { results } satisfies EffectResult["settle"];
+}
+
+/** Applies one non-register effect; throws `Refusal` when the rules refuse it. */
+export async function applyEffect(db: Queryable, w: Write): Promise<unknown> {
+  const effect = w.effect;
+  switch (effect.kind) {
+    case "registerPlayer":
+      return registerPlayer(db, effect.player);
+    case "setPlayerStatus": {
+      const updated = await db.query("UPDATE players SET status = $2 WHERE id = $1", [
+        effect.playerId,
+        effect.status,
+      ]);
+      if (updated.rowCount === 0) refuse("unknown_player", `no player ${effect.playerId}`);
+      return { playerId: effect.playerId, status: effect.status } satisfies EffectResult["setPlayerStatus"];
+    }
+    case "revoke": {
+      const r = effect.revoke;
+      await lockDigests(db, [r.orderDigest]);
+      if (await revoke(db, r.orderDigest)) refuse("revoked", `order ${r.orderDigest} is already revoked`);
+      const recipient = await resolveRecipient(db, effect.alert.to);
+      await db.query(
+        `INSERT INTO revokes (order_digest, commit_id, vendor_id, broker_id, currency, micros, reason,
+           message_id, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          r.orderDigest,
+          r.commitId,
+          r.vendorId,
+          r.brokerId,
+          r.amount.currency,
+          r.amount.micros,
+          r.reason ?? null,
+          w.messageId,
+          w.at,
+        ],
+      );
+      await post(db, w, recipient, effect.alert.kind, effect.alert.body);
+      return { orderDigest: r.orderDigest, revokedAt: w.at } satisfies EffectResult["revoke"];
+    }
+    case "settle":
+      return settle(db, w, effect);
+    case "post": {
+      const recipient = await resolveRecipient(db, effect.mail.to);
+      await post(db, w, recipient, effect.mail.kind, effect.mail.body);
+      return { postedAt: w.at } satisfies EffectResult["post"];
+    }
+    case "register":
+      throw new Error("register effects take the bulk path (register.ts)");
+  }
+}
