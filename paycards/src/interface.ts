@@ -76,7 +76,10 @@ export interface PaycardModule {
   /** Add Paycard 1–2: Confirm Paycard; the broker answers with the questions to ask (Take Question). */
   confirm(ctx: PaycardContext): Promise<TakeQuestion>;
   /** Add Paycard 3: Answer Response; stores the credential in `ctx.storage`. Wrong answers reject. */
-  answer(ctx: PaycardContext, args: { sessionId: string; answers: Record<string, string> }): Promise<PaycardBinding>;
+  answer(
+    ctx: PaycardContext,
+    args: { sessionId: string; answers: Record<string, string> },
+  ): Promise<PaycardBinding>;
   /** Inquiry Payment: the broker holds the amount and returns its endorsement of this digest. */
   inquirePayment(ctx: PaycardContext, args: InquirePaymentArgs): Promise<SignedEndorsement>;
   balance(ctx: PaycardContext, args: { paycardId: string }): Promise<Balance>;

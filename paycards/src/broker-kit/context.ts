@@ -1,0 +1,45 @@
+/** What every broker handler gets: the broker's identity, its ledger, the directory and its settings. */
+import type { FetchLike, KeyPair } from "@quickpay/protocol";
+import type { DirectoryClient } from "./directory";
+import type { Ledger } from "./ledger";
+import type { CommitOutbox } from "./outbox-sender";
+import type { AnswerPolicy } from "./policy";
+
+export interface BrokerSettings {
+  /** Add Paycard: the module ids (and so Paycards) this broker accepts in Confirm Paycard. */
+  moduleIds: string[];
+  /** How long the questions of one Add Paycard may be answered. Default 10 minutes. */
+  sessionTtlMs: number;
+  /** Wrong answers allowed per session before `too_many_attempts`. Default 3. */
+  maxAttempts: number;
+  /** How long an unclaimed endorsement (and its hold) lives, by order kind. Default 15 minutes each. */
+  holdTtlMs: { micro: number; regular: number };
+}
+
+export const defaultBrokerSettings: Omit<BrokerSettings, "moduleIds"> = {
+  sessionTtlMs: 10 * 60_000,
+  maxAttempts: 3,
+  holdTtlMs: { micro: 15 * 60_000, regular: 15 * 60_000 },
+};
+
+export interface Broker {
+  brokerId: string;
+  key: KeyPair;
+  hostUrl: string;
+  ledger: Ledger;
+  directory: DirectoryClient;
+  policy: AnswerPolicy;
+  outbox: CommitOutbox;
+  settings: BrokerSettings;
+  now: () => Date;
+  fetch?: FetchLike;
+}
+
+/** Per-message facts, established by the route before a handler runs (envelope verified). */
+export interface HandlerContext {
+  broker: Broker;
+  /** The verified sender (`envelope.from`). */
+  from: string;
+  messageId: string;
+  now: Date;
+}

@@ -1,0 +1,24 @@
+/**
+ * `@quickpay/paycards/broker-kit`: the server side of every broker protocol (Add Paycard, Inquiry
+ * Payment, Check Commit, Register Commit) with a real SQLite ledger. A broker supplies its key, its
+ * answer policy and its accounts; the kit does the rest. Node only.
+ */
+export { answerResponse, checkBalance, confirmPaycard } from "./add-paycard";
+export { type Broker, type BrokerSettings, defaultBrokerSettings, type HandlerContext } from "./context";
+export { DirectoryClient, type DirectoryOptions } from "./directory";
+export { installErrorHandlers, toQuickPayError } from "./http-errors";
+export * from "./ledger";
+export { checkCommit, inquiryPayment } from "./micropayment";
+export { CommitOutbox, type CommitOutboxOptions, type DrainResult } from "./outbox-sender";
+export {
+  ACCOUNT_NUMBER_QUESTION,
+  type AccountNumberPinOptions,
+  type AnswerPolicy,
+  accountLabel,
+  accountNumberPinPolicy,
+  PIN_QUESTION,
+  type ProvenAccount,
+} from "./policy";
+export { type BrokerMessageType, brokerHandlers, registerBrokerRoutes } from "./routes";
+export { hashSecret, verifySecret } from "./secrets";
+export { type BrokerServerOptions, createBroker, type RunningBrokerServer, startBroker } from "./server";

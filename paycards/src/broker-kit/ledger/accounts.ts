@@ -1,0 +1,117 @@
+/** Accounts, their settled balance and the balance a Paycard shows (balance − live holds). */
+import { newId, QuickPayError } from "@quickpay/protocol";
+import type { LedgerDatabase } from "./database";
+
+export interface AccountRow {
+  account_id: string;
+  number: string;
+  holder: string;
+  currency: string;
+  balance_micros: number;
+  secret_hash: string | null;
+  status: "active" | "closed";
+  created_at: number;
+}
+
+export interface NewAccount {
+  number: string;
+  holder: string;
+  currency: string;
+  balanceMicros: number;
+  secretHash?: string | null;
+}
+
+export interface AccountBalance {
+  accountId: string;
+  currency: string;
+  balanceMicros: number;
+  heldMicros: number;
+  availableMicros: number;
+}
+
+export class AccountsStore {
+  constructor(private readonly db: LedgerDatabase) {}
+
+  /** Creates an account, or returns the existing one with that number untouched (seeding is repeatable). */
+  ensure(account: NewAccount, now: number): AccountRow {
+    const existing = this.byNumber(account.number);
+    if (existing) return existing;
+    if (!Number.isSafeInteger(account.balanceMicros) || account.balanceMicros < 0) {
+      throw new QuickPayError("invalid_request", `opening balance must be whole micro-units ≥ 0`);
+    }
+    const accountId = newId("a_");
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO accounts (account_id, number, holder, currency, balance_micros, secret_hash, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          accountId,
+          account.number,
+          account.holder,
+          account.currency,
+          account.balanceMicros,
+          account.secretHash ?? null,
+          now,
+        );
+      if (account.balanceMicros > 0) this.insertEntry(accountId, account.balanceMicros, "opening", null, now);
+    })();
+    return this.get(accountId)!;
+  }
+
+  get(accountId: string): AccountRow | undefined {
+    return this.db.prepare("SELECT * FROM accounts WHERE account_id = ?").get(accountId) as
+      | AccountRow
+      | undefined;
+  }
+
+  byNumber(number: string): AccountRow | undefined {
+    return this.db.prepare("SELECT * FROM accounts WHERE number = ?").get(number) as AccountRow | undefined;
+  }
+
+  /** Adds funds (a deposit); negative amounts go through holds and capture, never through here. */
+  credit(accountId: string, micros: number, reason: string, now: number): void {
+    if (!Number.isSafeInteger(micros) || micros <= 0) {
+      throw new QuickPayError("invalid_request", "a credit must be a positive whole number of micro-units");
+    }
+    this.db.transaction(() => {
+      const changed = this.db
+        .prepare("UPDATE accounts SET balance_micros = balance_micros + ? WHERE account_id = ?")
+        .run(micros, accountId).changes;
+      if (changed !== 1) throw new QuickPayError("not_found", `no account ${accountId}`);
+      this.insertEntry(accountId, micros, reason, null, now);
+    })();
+  }
+
+  /** Settled balance, live holds and what is left to commit. Call after releasing expired holds. */
+  balance(accountId: string): AccountBalance {
+    const account = this.get(accountId);
+    if (!account) throw new QuickPayError("not_found", `no account ${accountId}`);
+    const { held } = this.db
+      .prepare(
+        "SELECT COALESCE(SUM(amount_micros), 0) AS held FROM holds WHERE account_id = ? AND status = 'live'",
+      )
+      .get(accountId) as { held: number };
+    return {
+      accountId,
+      currency: account.currency,
+      balanceMicros: account.balance_micros,
+      heldMicros: held,
+      // Never negative: holds are only taken within the available amount.
+      availableMicros: Math.max(0, account.balance_micros - held),
+    };
+  }
+
+  insertEntry(accountId: string, micros: number, reason: string, ref: string | null, now: number): void {
+    this.db
+      .prepare("INSERT INTO entries (account_id, amount_micros, reason, ref, at) VALUES (?, ?, ?, ?, ?)")
+      .run(accountId, micros, reason, ref, now);
+  }
+
+  entries(accountId: string): { amount_micros: number; reason: string; ref: string | null; at: number }[] {
+    return this.db
+      .prepare("SELECT amount_micros, reason, ref, at FROM entries WHERE account_id = ? ORDER BY entry_id")
+      .all(accountId) as { amount_micros: number; reason: string; ref: string | null; at: number }[];
+  }
+}

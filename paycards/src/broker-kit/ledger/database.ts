@@ -1,0 +1,123 @@
+/**
+ * The broker's SQLite ledger file: opening it durably and its schema. Money is integer micro-units;
+ * times used in comparisons are epoch milliseconds.
+ */
+import Database from "better-sqlite3";
+
+export type LedgerDatabase = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  account_id     TEXT PRIMARY KEY,
+  number         TEXT NOT NULL UNIQUE,
+  holder         TEXT NOT NULL,
+  currency       TEXT NOT NULL,
+  balance_micros INTEGER NOT NULL CHECK (balance_micros >= 0),
+  -- The answer policy's secret (e.g. a PIN), salted and hashed; never the secret itself.
+  secret_hash    TEXT,
+  status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
+  created_at     INTEGER NOT NULL
+);
+
+-- Every change of an account's settled balance, so the balance is explainable.
+CREATE TABLE IF NOT EXISTS entries (
+  entry_id      INTEGER PRIMARY KEY,
+  account_id    TEXT NOT NULL REFERENCES accounts(account_id),
+  amount_micros INTEGER NOT NULL,
+  reason        TEXT NOT NULL,
+  ref           TEXT,
+  at            INTEGER NOT NULL
+);
+
+-- Add Paycard sessions (Confirm Paycard → Take Question → Answer Response).
+CREATE TABLE IF NOT EXISTS sessions (
+  session_id    TEXT PRIMARY KEY,
+  wallet_id     TEXT NOT NULL,
+  module_id     TEXT NOT NULL,
+  attempts_left INTEGER NOT NULL,
+  status        TEXT NOT NULL CHECK (status IN ('open', 'bound', 'locked')),
+  paycard_id    TEXT,
+  expires_at    INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+
+-- A wallet key bound to an account; the credential is stored only as its SHA-256.
+CREATE TABLE IF NOT EXISTS paycards (
+  paycard_id      TEXT PRIMARY KEY,
+  wallet_id       TEXT NOT NULL,
+  account_id      TEXT NOT NULL REFERENCES accounts(account_id),
+  credential_hash TEXT NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+  created_at      INTEGER NOT NULL,
+  UNIQUE (wallet_id, account_id)
+);
+
+-- One signed endorsement per order digest, ever (the UNIQUE is the "never endorse twice" rule).
+CREATE TABLE IF NOT EXISTS commitments (
+  commit_id        TEXT PRIMARY KEY,
+  order_digest     TEXT NOT NULL UNIQUE,
+  paycard_id       TEXT NOT NULL REFERENCES paycards(paycard_id),
+  account_id       TEXT NOT NULL REFERENCES accounts(account_id),
+  vendor_id        TEXT NOT NULL,
+  kind             TEXT NOT NULL CHECK (kind IN ('micro', 'regular')),
+  currency         TEXT NOT NULL,
+  amount_micros    INTEGER NOT NULL CHECK (amount_micros > 0),
+  signed_json      TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('held', 'claimed', 'captured', 'released')),
+  claimed_by       TEXT,
+  claimed_at       INTEGER,
+  expires_at       INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL
+);
+
+-- Funds reserved on an account by a commitment: live until captured (spent) or released.
+CREATE TABLE IF NOT EXISTS holds (
+  hold_id       INTEGER PRIMARY KEY,
+  account_id    TEXT NOT NULL REFERENCES accounts(account_id),
+  commit_id     TEXT NOT NULL UNIQUE REFERENCES commitments(commit_id),
+  amount_micros INTEGER NOT NULL CHECK (amount_micros > 0),
+  status        TEXT NOT NULL CHECK (status IN ('live', 'captured', 'released')),
+  expires_at    INTEGER NOT NULL,
+  created_at    INTEGER NOT NULL,
+  closed_at     INTEGER
+);
+CREATE INDEX IF NOT EXISTS holds_live ON holds (account_id) WHERE status = 'live';
+
+-- Exactly-once: (sender, message id) → the reply it got.
+CREATE TABLE IF NOT EXISTS idempotency (
+  sender        TEXT NOT NULL,
+  message_id    TEXT NOT NULL,
+  type          TEXT NOT NULL,
+  fingerprint   TEXT NOT NULL,
+  status_code   INTEGER NOT NULL,
+  response_json TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (sender, message_id)
+);
+
+-- Messages to the host (Register Commit), written in the same transaction as the endorsement and
+-- resent under the same message id until the host acknowledges.
+CREATE TABLE IF NOT EXISTS outbox (
+  outbox_id       INTEGER PRIMARY KEY,
+  message_id      TEXT NOT NULL UNIQUE,
+  type            TEXT NOT NULL,
+  body_json       TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  acked_at        INTEGER,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (next_attempt_at) WHERE acked_at IS NULL;
+`;
+
+/** Opens (creating if needed) a ledger file with WAL and synchronous=FULL: an endorsement survives a crash. */
+export function openLedgerDatabase(path: string): LedgerDatabase {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  db.exec(SCHEMA);
+  return db;
+}

@@ -1,0 +1,38 @@
+/** The broker's ledger: one SQLite file with accounts, holds, commitments, sessions, bindings, outbox. */
+import { AccountsStore } from "./accounts";
+import { CommitmentsStore } from "./commitments";
+import { type LedgerDatabase, openLedgerDatabase } from "./database";
+import { IdempotencyStore } from "./idempotency";
+import { OutboxStore } from "./outbox";
+import { PaycardsStore } from "./paycards";
+
+export class Ledger {
+  readonly accounts: AccountsStore;
+  readonly paycards: PaycardsStore;
+  readonly commitments: CommitmentsStore;
+  readonly idempotency: IdempotencyStore;
+  readonly outbox: OutboxStore;
+
+  constructor(readonly db: LedgerDatabase) {
+    this.accounts = new AccountsStore(db);
+    this.paycards = new PaycardsStore(db);
+    this.commitments = new CommitmentsStore(db);
+    this.idempotency = new IdempotencyStore(db);
+    this.outbox = new OutboxStore(db);
+  }
+
+  static open(path: string): Ledger {
+    return new Ledger(openLedgerDatabase(path));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export type { AccountBalance, AccountRow, NewAccount } from "./accounts";
+export type { CommitmentRow, CommitmentStatus } from "./commitments";
+export type { LedgerDatabase } from "./database";
+export type { StoredReply } from "./idempotency";
+export type { OutboxRow } from "./outbox";
+export { credentialHash, newCredential, type PaycardRow, type SessionRow } from "./paycards";

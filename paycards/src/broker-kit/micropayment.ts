@@ -1,0 +1,73 @@
+/** §4.2.1 on the broker side: Inquiry Payment (hold + signed endorsement) and Check Commit. */
+import {
+  type BodyOf,
+  type Endorsement,
+  newId,
+  parseMoney,
+  QuickPayError,
+  type ReplyOf,
+  signEndorsement,
+} from "@quickpay/protocol";
+import type { HandlerContext } from "./context";
+
+export async function inquiryPayment(
+  body: BodyOf<"InquiryPayment">,
+  { broker, from, now }: HandlerContext,
+): Promise<ReplyOf<"InquiryPayment">> {
+  const { ledger } = broker;
+  const paycard = ledger.paycards.authorize(body.paycardId, from, body.credential);
+  const amount = parseMoney(body.amount);
+  if (amount.micros <= 0) throw new QuickPayError("invalid_request", "an order amount must be positive");
+  if (Date.parse(body.orderExpiresAt) <= now.getTime()) {
+    throw new QuickPayError("order_expired", `the order expired at ${body.orderExpiresAt}`);
+  }
+  // The vendor must exist and be active now: an endorsement is a promise to pay it.
+  await broker.directory.active(body.vendorId, "vendor");
+
+  const endorsement: Endorsement = {
+    commitId: newId("c_"),
+    orderDigest: body.orderDigest,
+    vendorId: body.vendorId,
+    amount: body.amount,
+    brokerId: broker.brokerId,
+    expiresAt: new Date(now.getTime() + broker.settings.holdTtlMs[body.kind]).toISOString(),
+  };
+  // Signed before the (synchronous) transaction; if the digest turns out to be a repeat, this
+  // signature is simply dropped and the stored endorsement returned.
+  const signed = await signEndorsement(broker.key.privateKey, endorsement);
+  ledger.commitments.releaseExpired(now.getTime());
+  const result = ledger.commitments.endorse(
+    {
+      paycardId: paycard.paycard_id,
+      accountId: paycard.account_id,
+      kind: body.kind,
+      amountMicros: amount.micros,
+      signed,
+      registerMessageId: newId(),
+    },
+    now.getTime(),
+  );
+  if (!result.repeat) broker.outbox.kick();
+  return { endorsement: result.signed };
+}
+
+export async function checkCommit(
+  body: BodyOf<"CheckCommit">,
+  { broker, from, now }: HandlerContext,
+): Promise<ReplyOf<"CheckCommit">> {
+  if (body.vendorId !== from) {
+    throw new QuickPayError("forbidden", `vendor ${from} cannot check a commitment made to ${body.vendorId}`);
+  }
+  const amount = parseMoney(body.amount);
+  const claimed = broker.ledger.commitments.claim(
+    {
+      commitId: body.commitId,
+      orderDigest: body.orderDigest,
+      vendorId: body.vendorId,
+      currency: amount.currency,
+      amountMicros: amount.micros,
+    },
+    now.getTime(),
+  );
+  return { commitId: claimed.commit_id, status: "live" };
+}

@@ -1,0 +1,58 @@
+/**
+ * How a broker decides that the person adding a Paycard owns an account (Take Question / Answer
+ * Response). Pluggable: the kit asks the policy for its questions and to check the answers.
+ */
+import type { Question } from "@quickpay/protocol";
+import type { Ledger } from "./ledger";
+import { verifySecret } from "./secrets";
+
+export interface ProvenAccount {
+  accountId: string;
+  /** Shown in the Wallet, e.g. "Alice Demo ••0001". Never the full account number. */
+  accountLabel: string;
+}
+
+export interface AnswerPolicy {
+  /** The broker-defined, typed questions sent in Take Question. */
+  questions(): Question[];
+  /** The account these answers prove, or undefined when they are wrong (the kit counts attempts). */
+  check(answers: Record<string, string>, ledger: Ledger): ProvenAccount | undefined;
+}
+
+export interface AccountNumberPinOptions {
+  /** Turns what a person typed into the stored account number form; undefined when it cannot be one. */
+  normalizeAccountNumber?: (typed: string) => string | undefined;
+  accountHint?: string;
+}
+
+/** Question ids of the account-number-and-PIN policy (the answers' keys). */
+export const ACCOUNT_NUMBER_QUESTION = "accountNumber";
+export const PIN_QUESTION = "pin";
+
+/** The common policy: an account number (text) and a PIN (secret) checked against the ledger. */
+export function accountNumberPinPolicy(options: AccountNumberPinOptions = {}): AnswerPolicy {
+  const normalize = options.normalizeAccountNumber ?? ((typed: string) => typed.trim() || undefined);
+  return {
+    questions: () => [
+      {
+        id: ACCOUNT_NUMBER_QUESTION,
+        label: "Account number",
+        kind: "text",
+        ...(options.accountHint ? { hint: options.accountHint } : {}),
+      },
+      { id: PIN_QUESTION, label: "PIN", kind: "secret" },
+    ],
+    check(answers, ledger) {
+      const number = normalize(answers[ACCOUNT_NUMBER_QUESTION] ?? "");
+      const pin = answers[PIN_QUESTION] ?? "";
+      const account = number === undefined ? undefined : ledger.accounts.byNumber(number);
+      if (account?.status !== "active" || !verifySecret(pin, account.secret_hash)) return undefined;
+      return { accountId: account.account_id, accountLabel: accountLabel(account.holder, account.number) };
+    },
+  };
+}
+
+export function accountLabel(holder: string, number: string): string {
+  const digits = number.replace(/\D/g, "");
+  return `${holder} ••${digits.slice(-4)}`.slice(0, 200);
+}

@@ -1,0 +1,106 @@
+/** A broker's HTTP server on fastify 5: its ledger, the host directory, the outbox and the routes. */
+import { type FetchLike, type KeyPair, playerIdFor } from "@quickpay/protocol";
+import Fastify, { type FastifyInstance } from "fastify";
+import { type Broker, type BrokerSettings, defaultBrokerSettings } from "./context";
+import { DirectoryClient } from "./directory";
+import { installErrorHandlers } from "./http-errors";
+import { Ledger } from "./ledger";
+import { CommitOutbox, type DrainResult } from "./outbox-sender";
+import type { AnswerPolicy } from "./policy";
+import { registerBrokerRoutes } from "./routes";
+
+export interface BrokerServerOptions {
+  hostUrl: string;
+  /** The broker's own key pair; its id is derived from the public key (`b_…`). */
+  key: KeyPair;
+  /** An open ledger, or a file to open (the server closes a ledger it opened). */
+  ledger?: Ledger;
+  dbPath?: string;
+  policy: AnswerPolicy;
+  moduleIds: string[];
+  settings?: Partial<Omit<BrokerSettings, "moduleIds">>;
+  port?: number;
+  host?: string;
+  now?: () => Date;
+  fetch?: FetchLike;
+  /** pino level; quiet ("silent") unless given. */
+  logLevel?: string;
+  directoryTtlMs?: number;
+  outbox?: { baseDelayMs?: number; maxDelayMs?: number };
+}
+
+export interface RunningBrokerServer {
+  url: string;
+  brokerId: string;
+  publicKey: string;
+  broker: Broker;
+  ledger: Ledger;
+  app: FastifyInstance;
+  /** Sends every unacknowledged Register Commit now (tests wait on this instead of sleeping). */
+  flushOutbox(): Promise<DrainResult>;
+  close(): Promise<void>;
+}
+
+export function createBroker(options: BrokerServerOptions): { app: FastifyInstance; broker: Broker } {
+  if (!options.ledger && !options.dbPath) throw new Error("a broker needs a ledger or a dbPath");
+  const ledger = options.ledger ?? Ledger.open(options.dbPath!);
+  const now = options.now ?? (() => new Date());
+  const brokerId = playerIdFor("broker", options.key.publicKey);
+  const app = Fastify({
+    logger: { level: options.logLevel ?? "silent" },
+    bodyLimit: 64 * 1024,
+  });
+  const broker: Broker = {
+    brokerId,
+    key: options.key,
+    hostUrl: options.hostUrl,
+    ledger,
+    directory: new DirectoryClient(options.hostUrl, {
+      ...(options.directoryTtlMs === undefined ? {} : { ttlMs: options.directoryTtlMs }),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      now: () => now().getTime(),
+    }),
+    policy: options.policy,
+    outbox: new CommitOutbox({
+      ledger,
+      hostUrl: options.hostUrl,
+      signer: { playerId: brokerId, privateKey: options.key.privateKey },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      now: () => now().getTime(),
+      ...options.outbox,
+      logger: app.log,
+    }),
+    settings: {
+      ...defaultBrokerSettings,
+      ...options.settings,
+      moduleIds: options.moduleIds,
+    },
+    now,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  installErrorHandlers(app);
+  app.get("/v1/health", async () => ({ ok: true, brokerId }));
+  registerBrokerRoutes(app, broker);
+  app.addHook("onClose", async () => {
+    await broker.outbox.stop();
+    if (!options.ledger) ledger.close();
+  });
+  return { app, broker };
+}
+
+/** Listens on 127.0.0.1 (a free port unless given) and starts the outbox sender. */
+export async function startBroker(options: BrokerServerOptions): Promise<RunningBrokerServer> {
+  const { app, broker } = createBroker(options);
+  const address = await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
+  broker.outbox.start();
+  return {
+    url: address.replace("[::1]", "127.0.0.1"),
+    brokerId: broker.brokerId,
+    publicKey: broker.key.publicKey,
+    broker,
+    ledger: broker.ledger,
+    app,
+    flushOutbox: () => broker.outbox.drain({ all: true }),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * `startDemoBank`: the reference broker — the broker kit with the demo key, an account-number + PIN
+ * policy and seeded demo accounts. With an operator token it admits itself to the host (Add Broker).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  DirectoryEntry,
+  directoryPaths,
+  endpointUrl,
+  type FetchLike,
+  getJson,
+  isQuickPayError,
+  type MoneyWire,
+  QuickPayError,
+  sendMessage,
+} from "@quickpay/protocol";
+import { accountNumberPinPolicy, Ledger, type RunningBrokerServer, startBroker } from "../../broker-kit";
+import { demoBrokerKey } from "../demo-broker-key";
+import { DEMO_BANK_MODULE_ID, DEMO_BANK_NAME } from "../module/meta";
+import { demoAccounts, normalizeDemoAccountNumber, seedDemoAccounts } from "./accounts";
+
+export interface DemoBankOptions {
+  hostUrl: string;
+  /** When given, the bank calls the host's Add Broker itself with its key, name and URL. */
+  operatorToken?: string;
+  /** The ledger file; a fresh temporary file when omitted. */
+  dbPath?: string;
+  port?: number;
+  host?: string;
+  /** Open the demo accounts (default true). */
+  seed?: boolean;
+  logLevel?: string;
+  now?: () => Date;
+  fetch?: FetchLike;
+}
+
+export interface RunningBroker {
+  url: string;
+  brokerId: string;
+  publicKey: string;
+  accounts: { accountNumber: string; pin: string; holder: string; balance: MoneyWire }[];
+  close(): Promise<void>;
+  /** The underlying broker-kit server (ledger, outbox) for tests and operators. */
+  server: RunningBrokerServer;
+}
+
+export async function startDemoBank(options: DemoBankOptions): Promise<RunningBroker> {
+  const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), "quickpay-demo-bank-")), "ledger.sqlite");
+  const ledger = Ledger.open(dbPath);
+  const seed = options.seed ?? true;
+  if (seed) seedDemoAccounts(ledger, (options.now?.() ?? new Date()).getTime());
+  let server: RunningBrokerServer;
+  try {
+    server = await startBroker({
+      hostUrl: options.hostUrl,
+      key: demoBrokerKey,
+      ledger,
+      policy: accountNumberPinPolicy({
+        normalizeAccountNumber: normalizeDemoAccountNumber,
+        accountHint: "e.g. 1000-0001",
+      }),
+      moduleIds: [DEMO_BANK_MODULE_ID],
+      ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.host === undefined ? {} : { host: options.host }),
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  } catch (error) {
+    ledger.close();
+    throw error;
+  }
+  const close = async () => {
+    await server.close();
+    ledger.close();
+  };
+  try {
+    if (options.operatorToken) await addBrokerToHost(options, server);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    url: server.url,
+    brokerId: server.brokerId,
+    publicKey: server.publicKey,
+    accounts: seed ? demoAccounts.map((a) => ({ ...a, balance: { ...a.balance } })) : [],
+    close,
+    server,
+  };
+}
+
+/**
+ * Add Broker as the host operator. A host that already lists this key (a restart) answers `conflict`;
+ * that is fine as long as the directory holds our key.
+ */
+async function addBrokerToHost(options: DemoBankOptions, server: RunningBrokerServer): Promise<void> {
+  const call = {
+    headers: { authorization: `Bearer ${options.operatorToken}` },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  try {
+    const { brokerId } = await sendMessage(
+      options.hostUrl,
+      "AddBroker",
+      { publicKey: server.publicKey, name: DEMO_BANK_NAME, endpoint: server.url },
+      call,
+    );
+    if (brokerId !== server.brokerId) {
+      throw new QuickPayError(
+        "mismatch",
+        `the host named this broker ${brokerId}, expected ${server.brokerId}`,
+      );
+    }
+  } catch (error) {
+    if (!isQuickPayError(error) || error.code !== "conflict") throw error;
+    const entry = await getJson(
+      endpointUrl(options.hostUrl, directoryPaths.player(server.brokerId)),
+      DirectoryEntry,
+      options.fetch ? { fetch: options.fetch } : {},
+    );
+    if (entry.publicKey !== server.publicKey) throw error;
+  }
+}
