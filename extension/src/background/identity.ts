@@ -1,0 +1,56 @@
+/**
+ * The wallet's own identity: its Ed25519 key pair (made once, on first run, kept in IndexedDB and
+ * never sent anywhere) and its Register Wallet, queued in the outbox until the host acknowledges it.
+ */
+import { generateKeyPair, newId, playerIdFor, type Signer } from "@quickpay/protocol";
+import type { WalletDatabase, WalletMeta } from "./db";
+import type { Outbox } from "./outbox";
+
+/**
+ * Makes the key pair and queues Register Wallet if this is the first run; otherwise does nothing.
+ * Called on install and on every service-worker start (a previous start may have died halfway).
+ */
+export async function ensureWallet(
+  db: WalletDatabase,
+  outbox: Outbox,
+  now = new Date(),
+): Promise<WalletMeta> {
+  const tx = db.transaction(["keys", "meta"], "readwrite");
+  let keys = await tx.objectStore("keys").get("wallet");
+  if (!keys) {
+    const pair = generateKeyPair();
+    keys = { id: "wallet", ...pair, createdAt: now.toISOString() };
+    await tx.objectStore("keys").put(keys);
+  }
+  let meta = await tx.objectStore("meta").get("wallet");
+  if (!meta) {
+    meta = {
+      id: "wallet",
+      walletId: playerIdFor("wallet", keys.publicKey),
+      registered: false,
+      registerMessageId: newId(),
+    };
+    await tx.objectStore("meta").put(meta);
+  }
+  await tx.done;
+  if (!meta.registered)
+    await outbox.enqueue("RegisterWallet", { publicKey: keys.publicKey }, meta.registerMessageId);
+  return meta;
+}
+
+export async function walletSigner(db: WalletDatabase): Promise<Signer | undefined> {
+  const [keys, meta] = await Promise.all([db.get("keys", "wallet"), db.get("meta", "wallet")]);
+  if (!keys || !meta) return undefined;
+  return { playerId: meta.walletId, privateKey: keys.privateKey };
+}
+
+/** Called when the host acknowledges Register Wallet. */
+export async function markRegistered(db: WalletDatabase, walletId: string, now = new Date()): Promise<void> {
+  const meta = await db.get("meta", "wallet");
+  if (!meta) return;
+  if (meta.walletId !== walletId) {
+    // The host derives the id from the key exactly as we do; a difference means a protocol mismatch.
+    console.warn(`host registered wallet as ${walletId}, expected ${meta.walletId}`);
+  }
+  await db.put("meta", { ...meta, walletId, registered: true, registeredAt: now.toISOString() });
+}

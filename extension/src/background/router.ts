@@ -1,0 +1,51 @@
+/**
+ * Routes one runtime message to its handler: checks the frame, the message name, who may send it, and
+ * the params against the message map; turns every failure into `{ ok: false, error: { code, message } }`
+ * so errors survive the message boundary and bad input changes nothing.
+ */
+import { QuickPayError } from "@quickpay/protocol";
+import {
+  isWalletMessageName,
+  type SenderInfo,
+  type WalletHandlers,
+  type WalletReply,
+  WalletRequest,
+  walletProtocol,
+} from "../shared/messages";
+
+export async function routeWalletMessage(
+  handlers: WalletHandlers,
+  raw: unknown,
+  sender: SenderInfo,
+): Promise<WalletReply> {
+  try {
+    const frame = WalletRequest.safeParse(raw);
+    if (!frame.success) throw new QuickPayError("invalid_request", "not a QuickPay wallet message");
+    const { name } = frame.data;
+    if (!isWalletMessageName(name)) throw new QuickPayError("invalid_request", `unknown message "${name}"`);
+    const spec = walletProtocol[name];
+    if (spec.from !== sender.kind) {
+      throw new QuickPayError(
+        "forbidden",
+        `"${name}" may only be sent by ${spec.from}, not by ${sender.kind}`,
+      );
+    }
+    const params = spec.params.safeParse(frame.data.params ?? {});
+    if (!params.success) {
+      throw new QuickPayError(
+        "invalid_request",
+        `bad params for "${name}": ${params.error.issues[0]?.message}`,
+      );
+    }
+    const handler = handlers[name] as (p: unknown, s: SenderInfo) => Promise<unknown>;
+    const result = await handler(params.data, sender);
+    return { ok: true, result: (spec.result as { parse(v: unknown): unknown }).parse(result) };
+  } catch (error) {
+    return { ok: false, error: errorBody(error) };
+  }
+}
+
+export function errorBody(error: unknown): { code: string; message: string } {
+  if (error instanceof QuickPayError) return { code: error.code, message: error.message };
+  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+}

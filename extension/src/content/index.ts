@@ -1,0 +1,9 @@
+/** ISOLATED-world content script entry (document_start): wires the page bridge to the service worker. */
+import { callWallet } from "../shared/client";
+import { installBridge } from "./bridge";
+
+installBridge(window, {
+  getInfo: () => callWallet("page.getInfo", {}),
+  startPay: (itemId) => callWallet("page.startPay", { itemId }),
+  awaitPay: (purchaseId) => callWallet("page.awaitPay", { purchaseId }),
+});
