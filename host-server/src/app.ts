@@ -1,0 +1,45 @@
+/**
+ * Builds the host's fastify app: zod validation, the error mapping, OpenAPI from the route schemas,
+ * and every protocol's routes. No listening here (`index.ts` does that).
+ */
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
+import type { HostContext } from "./context";
+import { installErrorHandling } from "./errors";
+import { administrationRoutes } from "./routes/administration";
+import { healthRoutes } from "./routes/health";
+import { monitoringRoutes } from "./routes/monitoring";
+
+export interface AppOptions {
+  logLevel: string;
+  /** Largest request body, bytes. Batches of 1000 endorsements fit in 1 MiB. */
+  bodyLimit: number;
+}
+
+export async function buildApp(ctx: HostContext, options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    bodyLimit: options.bodyLimit,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Replies are built by the host from typed values; response schemas document them for OpenAPI.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "QuickPay System Host",
+        version: "1.0.0",
+        description: "Directory, three-sided order registrations, settlement by majority vote, mailbox.",
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  administrationRoutes(app, ctx);
+  monitoringRoutes(app, ctx);
+  healthRoutes(app, ctx);
+  app.get("/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

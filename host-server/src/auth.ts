@@ -1,0 +1,69 @@
+/**
+ * Who sent this? Envelope checks in the order a receiver should make them: the right type, a sender
+ * in the directory of the kind the message comes from and active, a fresh `at`, a valid signature —
+ * then the sender's rate budget. Operator messages check the bearer token instead.
+ */
+import { timingSafeEqual } from "node:crypto";
+import {
+  type Envelope,
+  envelopeFingerprint,
+  type MessageSpec,
+  playerIdFor,
+  QuickPayError,
+  verifyEnvelope,
+} from "@quickpay/protocol";
+import type { FastifyRequest } from "fastify";
+import type { HostContext } from "./context";
+import type { PlayerRecord } from "./store/types";
+
+/** The envelope exactly as received, before schema parsing normalised it (signatures cover this). */
+export function rawEnvelope(request: FastifyRequest): Envelope {
+  return (request as FastifyRequest & { quickpayRaw: Envelope }).quickpayRaw;
+}
+
+export function fingerprintOf(envelope: Envelope): string {
+  return envelopeFingerprint(envelope);
+}
+
+/** Verifies an envelope against the sender's directory entry; returns the sender. */
+export async function authenticate(
+  ctx: HostContext,
+  spec: Pick<MessageSpec, "type" | "from">,
+  envelope: Envelope,
+): Promise<PlayerRecord> {
+  const sender = await ctx.store.getPlayer(envelope.from);
+  if (!sender) throw new QuickPayError("unknown_player", `${envelope.from} is not in the directory`);
+  const anyPlayer = spec.from === "user";
+  if (!anyPlayer && sender.kind !== spec.from) {
+    throw new QuickPayError("forbidden", `${spec.type} comes from a ${spec.from}, not a ${sender.kind}`);
+  }
+  if (sender.status !== "active") throw new QuickPayError("suspended", `${sender.id} is suspended`);
+  await verifyEnvelope(envelope, sender.publicKey, { now: ctx.now(), windowMs: ctx.windowMs });
+  ctx.limiter.take(sender.id);
+  return sender;
+}
+
+/** Register Wallet / Register Vendor: signed by the key being registered; `from` derives from it. */
+export async function authenticateSelfSigned(
+  ctx: HostContext,
+  kind: "wallet" | "vendor",
+  envelope: Envelope,
+  publicKey: string,
+): Promise<string> {
+  const id = playerIdFor(kind, publicKey);
+  if (envelope.from !== id) {
+    throw new QuickPayError("forbidden", `from must be ${id}, the ${kind} id of the key being registered`);
+  }
+  await verifyEnvelope(envelope, publicKey, { now: ctx.now(), windowMs: ctx.windowMs });
+  ctx.limiter.take(id);
+  return id;
+}
+
+export function assertOperator(ctx: HostContext, request: FastifyRequest): void {
+  const header = request.headers.authorization ?? "";
+  const expected = Buffer.from(`Bearer ${ctx.operatorToken}`);
+  const given = Buffer.from(header);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new QuickPayError("unauthorized", "operator routes need authorization: Bearer <operator token>");
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Host configuration from flags and environment (flags win): HOST_PORT/--port, HOST_BIND/--host,
+ * HOST_DB/--db, DATABASE_URL/--database-url, OPERATOR_TOKEN/--operator-token, LOG_LEVEL/--log-level.
+ * Bad values fail with a message naming the setting.
+ */
+import { parseArgs } from "node:util";
+import type { HostOptions } from "./start";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      db: { type: "string" },
+      "database-url": { type: "string" },
+      "operator-token": { type: "string" },
+      "log-level": { type: "string" },
+    },
+    strict: true,
+  });
+  const portText = values.port ?? env.HOST_PORT ?? "7700";
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+    throw new Error(`HOST_PORT / --port must be a port number 0–65535, got "${portText}"`);
+  }
+  const logLevel = values["log-level"] ?? env.LOG_LEVEL ?? "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`LOG_LEVEL / --log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const databaseUrl = values["database-url"] ?? env.DATABASE_URL;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error("DATABASE_URL / --database-url must start with postgres:// or postgresql://");
+  }
+  const operatorToken = values["operator-token"] ?? env.OPERATOR_TOKEN;
+  if (operatorToken !== undefined && operatorToken.length < 16) {
+    throw new Error("OPERATOR_TOKEN / --operator-token must be at least 16 characters");
+  }
+  return {
+    port: Number(portText),
+    host: values.host ?? env.HOST_BIND ?? "127.0.0.1",
+    dbPath: values.db ?? env.HOST_DB ?? "quickpay-host.db",
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(operatorToken ? { operatorToken } : {}),
+    logLevel,
+  };
+}

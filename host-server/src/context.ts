@@ -1,0 +1,17 @@
+/** What every route handler needs: the store, the group-commit queue, the clock, the host's own key. */
+import type { KeyPair } from "@quickpay/protocol";
+import type { RateLimiter } from "./rate-limit";
+import type { HostStore } from "./store/types";
+import type { WriteQueue } from "./write-queue";
+
+export interface HostContext {
+  store: HostStore;
+  queue: WriteQueue;
+  /** Injected so tests control freshness and recorded times. */
+  now: () => Date;
+  /** Freshness window for envelopes, ms. */
+  windowMs: number;
+  operatorToken: string;
+  host: { id: string; keys: KeyPair; registeredAt: string };
+  limiter: RateLimiter;
+}

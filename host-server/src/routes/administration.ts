@@ -1,0 +1,196 @@
+/**
+ * §4.1 Administration: Register Wallet, Register Vendor (self-signed by the key they register), Add
+ * Broker and Set Player Status (operator only), and the public, cacheable directory.
+ */
+import {
+  canonicalJson,
+  DirectoryEntry,
+  messages,
+  newId,
+  playerIdFor,
+  QuickPayError,
+  sha256Hex,
+} from "@quickpay/protocol";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { assertOperator, authenticateSelfSigned, fingerprintOf } from "../auth";
+import type { HostContext } from "../context";
+import type { PlayerRecord } from "../store/types";
+import { commit, envelopeRoute, type HostApp } from "./define";
+
+/** Directory answers may be cached this long; a suspension shows within it. */
+export const DIRECTORY_MAX_AGE_S = 60;
+
+export function toDirectoryEntry(p: PlayerRecord): DirectoryEntry {
+  return DirectoryEntry.parse(p);
+}
+
+export function administrationRoutes(app: HostApp, ctx: HostContext): void {
+  envelopeRoute(
+    app,
+    "RegisterWallet",
+    async (envelope, raw) => {
+      const walletId = await authenticateSelfSigned(ctx, "wallet", raw, envelope.body.publicKey);
+      const at = ctx.now().toISOString();
+      const player: PlayerRecord = {
+        id: walletId,
+        kind: "wallet",
+        publicKey: envelope.body.publicKey,
+        status: "active",
+        registeredAt: at,
+      };
+      await commit(ctx, {
+        from: walletId,
+        messageId: envelope.id,
+        fingerprint: fingerprintOf(raw),
+        at,
+        effect: { kind: "registerPlayer", player },
+      });
+      return { walletId };
+    },
+    ["administration"],
+  );
+
+  envelopeRoute(
+    app,
+    "RegisterVendor",
+    async (envelope, raw) => {
+      const body = envelope.body;
+      const vendorId = await authenticateSelfSigned(ctx, "vendor", raw, body.publicKey);
+      const at = ctx.now().toISOString();
+      const player: PlayerRecord = {
+        id: vendorId,
+        kind: "vendor",
+        publicKey: body.publicKey,
+        status: "active",
+        registeredAt: at,
+        name: body.name,
+        endpoint: body.endpoint,
+        origins: [...new Set(body.origins)],
+      };
+      await commit(ctx, {
+        from: vendorId,
+        messageId: envelope.id,
+        fingerprint: fingerprintOf(raw),
+        at,
+        effect: { kind: "registerPlayer", player },
+      });
+      return { vendorId };
+    },
+    ["administration"],
+  );
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+
+  typed.post(
+    messages.AddBroker.path,
+    {
+      schema: {
+        summary: messages.AddBroker.summary,
+        tags: ["operator"],
+        body: messages.AddBroker.body,
+        response: { 200: messages.AddBroker.reply },
+      },
+      onRequest: async (request) => assertOperator(ctx, request),
+    },
+    async (request) => {
+      const at = ctx.now().toISOString();
+      const brokerId = playerIdFor("broker", request.body.publicKey);
+      await commit(ctx, {
+        from: "operator",
+        messageId: newId(),
+        fingerprint: sha256Hex(canonicalJson(request.body)),
+        at,
+        effect: {
+          kind: "registerPlayer",
+          player: { id: brokerId, kind: "broker", status: "active", registeredAt: at, ...request.body },
+        },
+      });
+      return { brokerId };
+    },
+  );
+
+  typed.post(
+    messages.SetPlayerStatus.path,
+    {
+      schema: {
+        summary: messages.SetPlayerStatus.summary,
+        tags: ["operator"],
+        body: messages.SetPlayerStatus.body,
+        response: { 200: messages.SetPlayerStatus.reply },
+      },
+      onRequest: async (request) => assertOperator(ctx, request),
+    },
+    async (request) =>
+      commit(ctx, {
+        from: "operator",
+        messageId: newId(),
+        fingerprint: sha256Hex(canonicalJson(request.body)),
+        at: ctx.now().toISOString(),
+        effect: { kind: "setPlayerStatus", playerId: request.body.playerId, status: request.body.status },
+      }),
+  );
+
+  typed.get(
+    "/v1/directory/:playerId",
+    {
+      schema: {
+        summary: "A player's directory entry: public key, status, endpoint.",
+        tags: ["directory"],
+        params: z.object({ playerId: z.string().max(100) }),
+        response: { 200: DirectoryEntry },
+      },
+    },
+    async (request, reply) => {
+      const player = await ctx.store.getPlayer(request.params.playerId);
+      if (!player) {
+        reply.header("cache-control", "no-store");
+        throw new QuickPayError("unknown_player", `${request.params.playerId} is not in the directory`);
+      }
+      reply.header("cache-control", `public, max-age=${DIRECTORY_MAX_AGE_S}`);
+      return toDirectoryEntry(player);
+    },
+  );
+
+  typed.get(
+    "/v1/directory",
+    {
+      schema: {
+        summary: "The vendor whose shop is at exactly this origin.",
+        tags: ["directory"],
+        querystring: z.object({ origin: z.string().min(1).max(300) }),
+        response: { 200: DirectoryEntry },
+      },
+    },
+    async (request, reply) => {
+      const vendor = await ctx.store.findVendorByOrigin(request.query.origin);
+      if (!vendor) {
+        reply.header("cache-control", "no-store");
+        throw new QuickPayError("unknown_player", `no vendor is registered for ${request.query.origin}`);
+      }
+      reply.header("cache-control", `public, max-age=${DIRECTORY_MAX_AGE_S}`);
+      return toDirectoryEntry(vendor);
+    },
+  );
+
+  typed.get(
+    "/v1/host",
+    {
+      schema: {
+        summary: "The host's own directory entry (its key signs settlement approvals).",
+        tags: ["directory"],
+        response: { 200: DirectoryEntry },
+      },
+    },
+    async (_request, reply) => {
+      reply.header("cache-control", `public, max-age=${DIRECTORY_MAX_AGE_S}`);
+      return {
+        id: ctx.host.id,
+        kind: "host" as const,
+        publicKey: ctx.host.keys.publicKey,
+        status: "active" as const,
+        registeredAt: ctx.host.registeredAt,
+      };
+    },
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * `startHost`: opens the store (SQLite file by default, PostgreSQL when `databaseUrl` is given),
+ * runs migrations, loads the host key, and listens. `close()` drains pending writes first.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FRESHNESS_WINDOW_MS } from "@quickpay/protocol";
+import { buildApp } from "./app";
+import type { HostContext } from "./context";
+import { loadHostKey } from "./host-key";
+import { RateLimiter } from "./rate-limit";
+import { createSqliteStore } from "./store/sqlite";
+import type { HostStore } from "./store/types";
+import { WriteQueue } from "./write-queue";
+
+export interface HostOptions {
+  /** SQLite file. Omitted (and no databaseUrl): a temp file deleted on close. */
+  dbPath?: string;
+  /** PostgreSQL connection string; wins over dbPath. */
+  databaseUrl?: string;
+  port?: number;
+  host?: string;
+  /** Bearer token for `/v1/admin/*`; random when omitted. */
+  operatorToken?: string;
+  logLevel?: string;
+  /** Clock, injectable for tests. */
+  now?: () => Date;
+  /** Envelope freshness window, ms (default 5 minutes). */
+  windowMs?: number;
+  /** Per-player rate limit (default 200/s sustained, burst 400). */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Group commit collection window, ms (default 2). */
+  groupCommitMs?: number;
+  /** Request body limit, bytes (default 2 MiB). */
+  bodyLimit?: number;
+}
+
+export interface RunningHost {
+  url: string;
+  operatorToken: string;
+  hostId: string;
+  close(): Promise<void>;
+}
+
+export async function openStore(options: Pick<HostOptions, "dbPath" | "databaseUrl">): Promise<HostStore> {
+  if (options.databaseUrl) {
+    // The PostgreSQL store is loaded only when asked for, so SQLite users never load `pg`.
+    // A variable specifier keeps the colleague-owned module out of this file's type graph.
+    const specifier = "./store/postgres/index";
+    const pg = (await import(/* @vite-ignore */ specifier)) as {
+      createPostgresStore(url: string): Promise<HostStore>;
+    };
+    return pg.createPostgresStore(options.databaseUrl);
+  }
+  return createSqliteStore({ path: options.dbPath! });
+}
+
+export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
+  let tempDir: string | undefined;
+  let dbPath = options.dbPath;
+  if (!dbPath && !options.databaseUrl) {
+    tempDir = mkdtempSync(join(tmpdir(), "quickpay-host-"));
+    dbPath = join(tempDir, "host.db");
+  }
+  const store = await openStore({ dbPath, databaseUrl: options.databaseUrl });
+  const now = options.now ?? (() => new Date());
+  const operatorToken = options.operatorToken ?? randomBytes(24).toString("base64url");
+  const queue = new WriteQueue(store, { delayMs: options.groupCommitMs ?? 2 });
+  const ctx: HostContext = {
+    store,
+    queue,
+    now,
+    windowMs: options.windowMs ?? FRESHNESS_WINDOW_MS,
+    operatorToken,
+    host: await loadHostKey(store, now()),
+    limiter: new RateLimiter(options.rateLimit ?? { perSecond: 200, burst: 400 }),
+  };
+  const app = await buildApp(ctx, {
+    logLevel: options.logLevel ?? process.env.LOG_LEVEL ?? "silent",
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+  });
+  try {
+    await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  const shownHost = (options.host ?? "127.0.0.1").includes(":")
+    ? `[${options.host}]`
+    : (options.host ?? "127.0.0.1");
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    operatorToken,
+    hostId: ctx.host.id,
+    close() {
+      closed ??= (async () => {
+        await app.close();
+        await queue.drain();
+        await store.close();
+        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Group commit: writes from concurrent requests are collected for a moment (`delayMs`, default 2 ms)
+ * and applied in ONE store transaction (one fsync); every request is answered only after that
+ * commit. While a batch commits, new writes gather for the next one, so under load batches grow by
+ * themselves and the delay matters only when the host is idle.
+ */
+import type { HostStore, Outcome, Write } from "./store/types";
+
+interface Pending {
+  write: Write;
+  resolve: (outcome: Outcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface WriteQueueOptions {
+  delayMs?: number;
+  maxBatch?: number;
+}
+
+export interface WriteQueueStats {
+  batches: number;
+  writes: number;
+  largestBatch: number;
+}
+
+export class WriteQueue {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private readonly delayMs: number;
+  private readonly maxBatch: number;
+  readonly stats: WriteQueueStats = { batches: 0, writes: 0, largestBatch: 0 };
+
+  constructor(
+    private readonly store: HostStore,
+    options: WriteQueueOptions = {},
+  ) {
+    this.delayMs = options.delayMs ?? 2;
+    this.maxBatch = options.maxBatch ?? 1000;
+  }
+
+  /** Resolves with the write's outcome once it is durable. */
+  submit(write: Write): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ write, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Waits until every submitted write is committed (used on close). */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.inFlight) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.flush();
+      }
+      await this.inFlight;
+    }
+  }
+
+  private schedule(): void {
+    if (this.inFlight || this.timer) return;
+    if (this.pending.length >= this.maxBatch) {
+      this.flush();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, this.delayMs);
+  }
+
+  private flush(): void {
+    if (this.inFlight || this.pending.length === 0) return;
+    const batch = this.pending.splice(0, this.maxBatch);
+    this.stats.batches += 1;
+    this.stats.writes += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    this.inFlight = this.commit(batch).finally(() => {
+      this.inFlight = undefined;
+      if (this.pending.length > 0) this.schedule();
+    });
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.store.apply(batch.map((p) => p.write));
+      for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+    } catch {
+      // One faulty write must not fail its neighbours: retry each alone, so only it fails.
+      for (const p of batch) {
+        try {
+          const [outcome] = await this.store.apply([p.write]);
+          p.resolve(outcome!);
+        } catch (error) {
+          p.reject(error);
+        }
+      }
+    }
+  }
+}
