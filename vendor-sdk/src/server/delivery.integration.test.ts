@@ -1,0 +1,253 @@
+/**
+ * Request Order Delivery end to end over real HTTP: a real System Host, the real demo bank broker,
+ * a wallet made of protocol messages, and the vendor handlers served on loopback.
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { type RunningHost, startHost } from "@quickpay/host-server";
+import { type RunningBroker, startDemoBank } from "@quickpay/paycards/demo-bank/server";
+import {
+  type FetchLike,
+  generateKeyPair,
+  getJson,
+  OrderStatus,
+  orderDigest,
+  orderStatusPath,
+  playerIdFor,
+  QuickPayError,
+  RequestOrderDelivery,
+  SignedOrder,
+  sendMessage,
+  signEndorsement,
+} from "@quickpay/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postJson, type Served, serveFetch } from "../test-support/serve";
+import { createTestWallet, type TestWallet } from "../test-support/wallet";
+import { createVendorHandlers, type VendorHandlers } from "./handlers";
+import { registerVendor } from "./register";
+
+/** The demo bank's committed DEMO key (public by design, see contracts.md), read from its package. */
+const demoBrokerPrivateKey = (
+  JSON.parse(
+    fs.readFileSync(
+      path.join(
+        path.dirname(createRequire(import.meta.url).resolve("@quickpay/paycards/demo-bank/server")),
+        "../demo-broker-key.json",
+      ),
+      "utf8",
+    ),
+  ) as { privateKey: string }
+).privateKey;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vendor-delivery-"));
+const hostDb = path.join(dir, "host.db");
+let host: RunningHost;
+let bank: RunningBroker;
+let wallet: TestWallet;
+let handlers: VendorHandlers;
+let served: Served;
+let endpoint: string;
+let vendorId: string;
+/** Every Check Commit the vendor sends, counted at its transport. */
+let checkCommits = 0;
+/** Moves the vendor's clock (order expiry) without touching anyone else's. */
+let skewMs = 0;
+const deliveredItems: string[] = [];
+
+const articles: Record<
+  string,
+  { id: string; description: string; amount: { currency: string; value: string } }
+> = {
+  "article-1": { id: "article-1", description: "Article one", amount: { currency: "USD", value: "0.01" } },
+  "article-2": { id: "article-2", description: "Article two", amount: { currency: "USD", value: "0.01" } },
+};
+
+beforeAll(async () => {
+  host = await startHost({ dbPath: hostDb });
+  bank = await startDemoBank({ hostUrl: host.url, operatorToken: host.operatorToken });
+  const keys = generateKeyPair();
+  vendorId = playerIdFor("vendor", keys.publicKey);
+  const countingFetch: FetchLike = (input, init) => {
+    if (input.endsWith("/v1/check-commit")) checkCommits++;
+    return fetch(input, init);
+  };
+  handlers = createVendorHandlers({
+    vendorId,
+    privateKey: keys.privateKey,
+    hostUrl: host.url,
+    catalog: { get: async (id) => articles[id] },
+    deliver: async (item) => {
+      deliveredItems.push(item.id);
+      return { mediaType: "text/html", body: `<p>The full text of ${item.id}.</p>` };
+    },
+    now: () => new Date(Date.now() + skewMs),
+    fetch: countingFetch,
+    outboxRetryMs: 0,
+  });
+  served = await serveFetch(
+    async (req) => (await handlers.handle(req)) ?? new Response(null, { status: 404 }),
+  );
+  endpoint = `${served.url}/quickpay`;
+  await registerVendor(host.url, keys, { name: "Test Shop", origins: [served.url], endpoint });
+  wallet = await createTestWallet(host.url, bank.url, bank.accounts[0]!);
+});
+
+afterAll(async () => {
+  handlers?.close();
+  await served?.close();
+  await bank?.close();
+  await host?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function getOrder(itemId = "article-1") {
+  const r = await postJson(`${endpoint}/v1/get-order`, { itemId });
+  expect(r.status).toBe(200);
+  return SignedOrder.parse(r.json);
+}
+
+const requestDelivery = (body: unknown) => postJson(`${endpoint}/v1/request-order-delivery`, body);
+
+async function status(digest: string) {
+  return getJson(host.url + orderStatusPath(digest), OrderStatus);
+}
+
+describe("Request Order Delivery with a real host and broker", () => {
+  it("delivers after Check Commit and registers the delivery with the host", async () => {
+    const order = await getOrder();
+    const endorsement = await wallet.inquirePayment(order);
+    const before = checkCommits;
+    const reply = await sendMessage(endpoint, "RequestOrderDelivery", { order, endorsement });
+    expect(RequestOrderDelivery.reply.parse(reply)).toEqual(reply);
+    expect(reply).toMatchObject({
+      orderDigest: orderDigest(order.order),
+      commitId: endorsement.endorsement.commitId,
+      content: { mediaType: "text/html", body: "<p>The full text of article-1.</p>" },
+    });
+    expect(checkCommits).toBe(before + 1);
+    const recorded = await status(reply.orderDigest);
+    expect(recorded.delivery).toMatchObject({ from: vendorId, commitId: reply.commitId, vendorId });
+    expect(await handlers.flushOutbox()).toEqual({ sent: 0, pending: 0 });
+  });
+
+  it("answers a repeated request with the same delivery, without a second Check Commit", async () => {
+    const order = await getOrder("article-2");
+    const endorsement = await wallet.inquirePayment(order);
+    const before = checkCommits;
+    const [a, b] = await Promise.all([
+      requestDelivery({ order, endorsement }),
+      requestDelivery({ order, endorsement }),
+    ]);
+    const c = await requestDelivery({ order, endorsement });
+    expect(a.status).toBe(200);
+    expect(b.json).toEqual(a.json);
+    expect(c.json).toEqual(a.json);
+    expect(checkCommits).toBe(before + 1);
+    expect(deliveredItems.filter((i) => i === "article-2")).toHaveLength(1);
+  });
+
+  it("refuses an endorsement of another order (mismatch) without asking the broker", async () => {
+    const paid = await getOrder();
+    const endorsement = await wallet.inquirePayment(paid);
+    const other = await getOrder();
+    const before = checkCommits;
+    const r = await requestDelivery({ order: other, endorsement });
+    expect(r).toMatchObject({ status: 422, json: { error: { code: "mismatch" } } });
+    expect(checkCommits).toBe(before);
+  });
+
+  it("refuses an endorsement whose signature was tampered with (bad_signature)", async () => {
+    const order = await getOrder();
+    const endorsement = await wallet.inquirePayment(order);
+    const forged = {
+      ...endorsement,
+      endorsement: { ...endorsement.endorsement, expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    };
+    const r = await requestDelivery({ order, endorsement: forged });
+    expect(r).toMatchObject({ status: 401, json: { error: { code: "bad_signature" } } });
+  });
+
+  it("refuses an endorsement from a broker the directory does not know (unknown_player)", async () => {
+    const order = await getOrder();
+    const stranger = generateKeyPair();
+    const endorsement = await signEndorsement(stranger.privateKey, {
+      commitId: "c_strangerstrangerstranger",
+      orderDigest: orderDigest(order.order),
+      vendorId,
+      amount: order.order.amount,
+      brokerId: playerIdFor("broker", stranger.publicKey),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    const r = await requestDelivery({ order, endorsement });
+    expect(r).toMatchObject({ status: 404, json: { error: { code: "unknown_player" } } });
+  });
+
+  it("passes on the broker's refusal of a commitment it never made (unknown_commit) and delivers nothing", async () => {
+    const order = await getOrder();
+    // Signed with the demo bank's committed DEMO key: authentic-looking, but never endorsed.
+    const endorsement = await signEndorsement(demoBrokerPrivateKey, {
+      commitId: "c_neverendorsedneverendorsed",
+      orderDigest: orderDigest(order.order),
+      vendorId,
+      amount: order.order.amount,
+      brokerId: bank.brokerId,
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+    const delivered = deliveredItems.length;
+    const r = await requestDelivery({ order, endorsement });
+    expect(r.status).toBe(404);
+    expect(r.json.error.code).toBe("unknown_commit");
+    expect(deliveredItems).toHaveLength(delivered);
+    expect((await status(orderDigest(order.order))).delivery).toBeNull();
+  });
+
+  it("refuses an order that expired before delivery (order_expired), before Check Commit", async () => {
+    const order = await getOrder();
+    const endorsement = await wallet.inquirePayment(order);
+    const before = checkCommits;
+    skewMs = 11 * 60_000;
+    try {
+      const r = await requestDelivery({ order, endorsement });
+      expect(r).toMatchObject({ status: 410, json: { error: { code: "order_expired" } } });
+    } finally {
+      skewMs = 0;
+    }
+    expect(checkCommits).toBe(before);
+  });
+
+  it("still delivers while the host is down, and registers the delivery once it is back", async () => {
+    const order = await getOrder();
+    const endorsement = await wallet.inquirePayment(order);
+    const port = Number(new URL(host.url).port);
+    await host.close();
+
+    const r = await requestDelivery({ order, endorsement });
+    expect(r.status).toBe(200);
+    expect(r.json.content.body).toBe("<p>The full text of article-1.</p>");
+    expect(await handlers.flushOutbox()).toEqual({ sent: 0, pending: 1 });
+
+    host = await startHost({ dbPath: hostDb, port, operatorToken: host.operatorToken });
+    expect(await handlers.flushOutbox()).toEqual({ sent: 1, pending: 0 });
+    expect((await status(r.json.orderDigest)).delivery).toMatchObject({
+      from: vendorId,
+      commitId: r.json.commitId,
+    });
+  });
+});
+
+describe("registerVendor", () => {
+  it("returns the vendor id derived from the key, which the host lists", async () => {
+    const keys = generateKeyPair();
+    const id = await registerVendor(host.url, keys, {
+      name: "Another Shop",
+      origins: ["http://127.0.0.1:1"],
+      endpoint: "http://127.0.0.1:1/quickpay",
+    });
+    expect(id).toBe(playerIdFor("vendor", keys.publicKey));
+    await expect(
+      registerVendor(host.url, keys, { name: "", origins: [], endpoint: "nope" }),
+    ).rejects.toBeInstanceOf(QuickPayError);
+  });
+});
