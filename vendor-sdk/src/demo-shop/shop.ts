@@ -50,6 +50,7 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningSh
   const app = new Hono();
   app.get("/", (c) => c.html(frontPage(articles, shopUrl)));
   app.get("/get-wallet", (c) => c.html(getWalletPage()));
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   app.get("/quickpay-button.js", (c) =>
     c.body(buttonJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }),
   );
