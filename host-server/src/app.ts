@@ -9,7 +9,11 @@ import type { HostContext } from "./context";
 import { installErrorHandling } from "./errors";
 import { administrationRoutes } from "./routes/administration";
 import { healthRoutes } from "./routes/health";
+import { mailboxRoutes } from "./routes/mailbox";
 import { monitoringRoutes } from "./routes/monitoring";
+import { operatorRoutes } from "./routes/operator";
+import { revokeRoutes } from "./routes/revoke";
+import { settlementRoutes } from "./routes/settlement";
 
 export interface AppOptions {
   logLevel: string;
@@ -39,6 +43,10 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
   });
   administrationRoutes(app, ctx);
   monitoringRoutes(app, ctx);
+  settlementRoutes(app, ctx);
+  revokeRoutes(app, ctx);
+  mailboxRoutes(app, ctx);
+  operatorRoutes(app, ctx);
   healthRoutes(app, ctx);
   app.get("/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,0 +1,115 @@
+/**
+ * §4.2.2 Settle With Host: for orders the broker refused or did not answer, the host approves by
+ * majority vote. Approvals are prepared (and signed with the host key) from a read, then the store
+ * re-checks each inside the transaction, records the settlement and posts the approval to the
+ * broker's mailbox — so each order is settled at most once, even with several host processes.
+ */
+import {
+  assertEndorsementSignature,
+  formatMoney,
+  type HostApproval,
+  parseMoney,
+  QuickPayError,
+  type SettleResult,
+  type SignedEndorsement,
+  type SignedHostApproval,
+  signObject,
+} from "@quickpay/protocol";
+import { authenticate, fingerprintOf } from "../auth";
+import type { HostContext } from "../context";
+import { decideSettlement } from "../store/rules";
+import type { SettleItem } from "../store/types";
+import { commit, envelopeRoute, type HostApp } from "./define";
+
+async function checkPresented(ctx: HostContext, signed: SignedEndorsement): Promise<string | undefined> {
+  const broker = await ctx.store.getPlayer(signed.endorsement.brokerId);
+  if (!broker || broker.kind !== "broker")
+    return `broker ${signed.endorsement.brokerId} is not in the directory`;
+  try {
+    await assertEndorsementSignature(signed, broker.publicKey);
+    return undefined;
+  } catch (error) {
+    return (error as QuickPayError).message;
+  }
+}
+
+export function settlementRoutes(app: HostApp, ctx: HostContext): void {
+  envelopeRoute(
+    app,
+    "SettleWithHost",
+    async (_envelope, raw) => {
+      const vendor = await authenticate(ctx, { type: "SettleWithHost", from: "vendor" }, raw);
+      const orders = (raw.body as { orders: { orderDigest: string; endorsement?: SignedEndorsement }[] })
+        .orders;
+      if (new Set(orders.map((o) => o.orderDigest)).size !== orders.length) {
+        throw new QuickPayError("invalid_request", "each order digest may appear once per SettleWithHost");
+      }
+      const at = ctx.now().toISOString();
+      const early: SettleResult[] = [];
+      const items: SettleItem[] = [];
+      for (const o of orders) {
+        if (o.endorsement) {
+          const problem = await checkPresented(ctx, o.endorsement);
+          if (problem) {
+            early.push({
+              orderDigest: o.orderDigest,
+              status: "rejected",
+              code: "bad_signature",
+              reason: problem,
+            });
+            continue;
+          }
+        }
+        const known = await ctx.store.getOrder(o.orderDigest);
+        const decision = decideSettlement({
+          orderDigest: o.orderDigest,
+          vendorId: vendor.id,
+          registrations: known.registrations,
+          presentedEndorsement: o.endorsement?.endorsement,
+          revoked: known.revoke !== null,
+          settled: known.settlement !== null,
+        });
+        const item: SettleItem = { orderDigest: o.orderDigest };
+        if (o.endorsement) item.presentedEndorsement = o.endorsement;
+        if (decision.ok) {
+          const e = decision.endorsement;
+          const approval: HostApproval = {
+            hostId: ctx.host.id,
+            orderDigest: o.orderDigest,
+            commitId: e.commitId,
+            vendorId: vendor.id,
+            brokerId: e.brokerId,
+            amount: formatMoney(parseMoney(e.amount)),
+            approvedAt: at,
+          };
+          const document: SignedHostApproval = {
+            approval,
+            sig: await signObject(ctx.host.keys.privateKey, approval),
+          };
+          item.approval = {
+            commitId: e.commitId,
+            brokerId: e.brokerId,
+            amount: parseMoney(e.amount),
+            document,
+          };
+        }
+        items.push(item);
+      }
+      const stored =
+        items.length === 0
+          ? { results: [] }
+          : await commit(ctx, {
+              from: vendor.id,
+              messageId: raw.id,
+              fingerprint: fingerprintOf(raw),
+              at,
+              effect: { kind: "settle", vendorId: vendor.id, items },
+            });
+      const byDigest = new Map(
+        [...early, ...(stored.results as SettleResult[])].map((r) => [r.orderDigest, r]),
+      );
+      return { results: orders.map((o) => byDigest.get(o.orderDigest)!) };
+    },
+    ["settlement"],
+  );
+}
