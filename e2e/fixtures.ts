@@ -83,7 +83,7 @@ export class WalletPages {
 
   async open(page: "popup" | "options"): Promise<Page> {
     const tab = await this.context.newPage();
-    await tab.goto(`chrome-extension://${this.extensionId}/src/ui/${page}/index.html`);
+    await tab.goto(`chrome-extension://${this.extensionId}/${page}.html`);
     return tab;
   }
 }
