@@ -203,6 +203,41 @@ describe("Request Order Delivery with a real host and broker", () => {
     expect((await status(orderDigest(order.order))).delivery).toBeNull();
   });
 
+  it("does not blame the Wallet when the broker refuses the vendor itself (internal, with the broker's code)", async () => {
+    // A vendor the host never registered: the broker cannot verify its Check Commit envelope.
+    const keys = generateKeyPair();
+    const stranger = createVendorHandlers({
+      vendorId: playerIdFor("vendor", keys.publicKey),
+      privateKey: keys.privateKey,
+      hostUrl: host.url,
+      catalog: { get: async (id) => articles[id] },
+      deliver: async () => ({ mediaType: "text/plain", body: "never" }),
+      outboxRetryMs: 0,
+    });
+    const served2 = await serveFetch(
+      async (req) => (await stranger.handle(req)) ?? new Response(null, { status: 404 }),
+    );
+    try {
+      const got = await postJson(`${served2.url}/v1/get-order`, { itemId: "article-1" });
+      const order = SignedOrder.parse(got.json);
+      const endorsement = await signEndorsement(demoBrokerPrivateKey, {
+        commitId: "c_strangervendorstrangervendor",
+        orderDigest: orderDigest(order.order),
+        vendorId: order.order.vendorId,
+        amount: order.order.amount,
+        brokerId: bank.brokerId,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      });
+      const r = await postJson(`${served2.url}/v1/request-order-delivery`, { order, endorsement });
+      expect(r.status).toBe(500);
+      expect(r.json.error.code).toBe("internal");
+      expect(r.json.error.details.brokerError).toMatch(/^[a-z_]+$/);
+    } finally {
+      stranger.close();
+      await served2.close();
+    }
+  });
+
   it("refuses an order that expired before delivery (order_expired), before Check Commit", async () => {
     const order = await getOrder();
     const endorsement = await wallet.inquirePayment(order);

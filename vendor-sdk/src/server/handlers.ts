@@ -43,6 +43,30 @@ export interface VendorHandlers {
   close(): void;
 }
 
+/**
+ * Broker refusals the Wallet can act on: they are about the commitment (or the broker being away).
+ * Anything else — the broker refusing the vendor's own envelope (`bad_signature`, `stale_message`, …) —
+ * is this vendor's problem, and telling the Wallet "bad_signature" would blame its endorsement.
+ */
+const commitmentErrors = new Set<string>([
+  "unknown_commit",
+  "already_settled",
+  "revoked",
+  "order_expired",
+  "mismatch",
+  "conflict",
+  "suspended",
+  "rate_limited",
+  "broker_unreachable",
+]);
+
+function forWallet(error: unknown): unknown {
+  if (!(error instanceof QuickPayError) || commitmentErrors.has(error.code)) return error;
+  return new QuickPayError("internal", `the broker refused this vendor's Check Commit (${error.code})`, {
+    brokerError: error.code,
+  });
+}
+
 const silent: VendorLogger = { info() {}, warn() {}, error() {} };
 
 export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): VendorHandlers {
@@ -211,7 +235,9 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
       { commitId, orderDigest: digest, vendorId: config.vendorId, amount },
       { id: derivedMessageId("check-commit", config.vendorId, commitId), at: now() },
     );
-    const reply = await sendMessage(brokerEndpoint, "CheckCommit", envelope, fetchOption);
+    const reply = await sendMessage(brokerEndpoint, "CheckCommit", envelope, fetchOption).catch((error) => {
+      throw forWallet(error);
+    });
     if (reply.commitId !== commitId) {
       throw new QuickPayError(
         "mismatch",
