@@ -45,7 +45,11 @@ export async function routeWalletMessage(
   }
 }
 
-export function errorBody(error: unknown): { code: string; message: string } {
-  if (error instanceof QuickPayError) return { code: error.code, message: error.message };
+export function errorBody(error: unknown): { code: string; message: string; details?: unknown } {
+  if (error instanceof QuickPayError) {
+    // Details (e.g. a broker's `attemptsLeft`) cross the boundary too, as long as they are plain JSON.
+    const details = error.details === undefined ? undefined : JSON.parse(JSON.stringify(error.details));
+    return { code: error.code, message: error.message, ...(details === undefined ? {} : { details }) };
+  }
   return { code: "internal", message: error instanceof Error ? error.message : String(error) };
 }

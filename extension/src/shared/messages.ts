@@ -173,7 +173,7 @@ export type WalletRequest = z.infer<typeof WalletRequest>;
 
 export type WalletReply<R = unknown> =
   | { ok: true; result: R }
-  | { ok: false; error: { code: string; message: string } };
+  | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 export function isWalletMessageName(name: string): name is WalletMessageName {
   return Object.hasOwn(walletProtocol, name);

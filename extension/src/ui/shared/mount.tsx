@@ -10,6 +10,10 @@ export function mount(node: ReactNode): void {
 }
 
 export function errorText(error: unknown): string {
-  if (error instanceof QuickPayError) return `${error.message} (${error.code})`;
+  if (error instanceof QuickPayError) {
+    const left = (error.details as { attemptsLeft?: unknown } | undefined)?.attemptsLeft;
+    const attempts = typeof left === "number" ? ` — ${left} ${left === 1 ? "attempt" : "attempts"} left` : "";
+    return `${error.message}${attempts} (${error.code})`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
