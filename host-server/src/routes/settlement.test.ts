@@ -17,6 +17,7 @@ async function fetchMail(player: typeof t.wallet, cursor?: string) {
   );
   expect(reply.status).toBe(200);
   return reply.json as {
+    // biome-ignore lint/suspicious/noExplicitAny: mail bodies are read field by field below
     messages: { kind: string; body: any; cursor: string; from: string }[];
     cursor: string | null;
   };

@@ -23,8 +23,7 @@ import { commit, envelopeRoute, type HostApp } from "./define";
 
 async function checkPresented(ctx: HostContext, signed: SignedEndorsement): Promise<string | undefined> {
   const broker = await ctx.store.getPlayer(signed.endorsement.brokerId);
-  if (!broker || broker.kind !== "broker")
-    return `broker ${signed.endorsement.brokerId} is not in the directory`;
+  if (broker?.kind !== "broker") return `broker ${signed.endorsement.brokerId} is not in the directory`;
   try {
     await assertEndorsementSignature(signed, broker.publicKey);
     return undefined;
