@@ -8,6 +8,13 @@ hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ "${QUICKPAY_FORCE_INSTALL:-}" != "1" ]; then
   exit 0
 fi
-echo "==> npm ci"
-npm ci --no-audit --no-fund --loglevel=error
+if [ -d node_modules ]; then
+  # An existing tree (a developer's checkout): bring it in line with the lockfile in place; npm ci
+  # refuses some trees whose hidden lockfile lists other platforms' optional packages differently.
+  echo "==> npm install (lockfile changed since the last install)"
+  npm install --no-audit --no-fund --loglevel=error
+else
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 echo "$hash" > "$stamp"
