@@ -39,7 +39,11 @@ export function Options() {
     <main className="options">
       <h1>QuickPay Wallet</h1>
       <p className="muted">
-        Wallet <code data-testid="wallet-id">{status?.walletId ?? "…"}</code> · host {status?.hostUrl}
+        Wallet{" "}
+        <code data-testid="wallet-id" data-registered={status?.registered ? "true" : "false"}>
+          {status?.registered ? status.walletId : "registering…"}
+        </code>{" "}
+        · host {status?.hostUrl}
       </p>
       <h2>Your Paycards</h2>
       {cards.length === 0 ? <p className="muted">No Paycards yet.</p> : null}

@@ -43,8 +43,13 @@ export function Popup() {
       <h1>QuickPay Wallet</h1>
       <p className="muted">
         Wallet{" "}
-        <code data-testid="wallet-id" data-registered={status?.registered ? "true" : "false"}>
-          {status?.walletId ?? "…"}
+        {/* The id is shown once the host has acknowledged Register Wallet, so its text means "registered". */}
+        <code
+          data-testid="wallet-id"
+          data-registered={status?.registered ? "true" : "false"}
+          data-wallet-id={status?.walletId ?? ""}
+        >
+          {status?.registered ? status.walletId : "…"}
         </code>{" "}
         <span data-testid="wallet-registered">{status?.registered ? "registered" : "registering…"}</span>
       </p>
