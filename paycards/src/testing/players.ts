@@ -43,8 +43,9 @@ export async function registerTestVendor(
   const envelope = await signEnvelope(signer, "RegisterVendor", {
     publicKey: keys.publicKey,
     name: options.name ?? "Test Shop",
-    origins: [options.origin ?? "http://shop.test"],
-    endpoint: options.endpoint ?? "http://shop.test/quickpay",
+    // Origins are unique per vendor on the host, so each test vendor gets its own.
+    origins: [options.origin ?? `http://${id.slice(2, 14)}.shop.test`],
+    endpoint: options.endpoint ?? `http://${id.slice(2, 14)}.shop.test/quickpay`,
   });
   const { vendorId } = await sendMessage(hostUrl, "RegisterVendor", envelope);
   if (vendorId !== id) throw new Error(`host named the vendor ${vendorId}, expected ${id}`);
