@@ -27,7 +27,10 @@ export function createHandlers(deps: HandlerDeps) {
       if (!sender.origin) throw new QuickPayError("forbidden", "no page origin");
       return { purchaseId: await engine.startPurchase(sender.origin, itemId) };
     },
-    "page.awaitPay": async ({ purchaseId }) => engine.awaitPurchase(purchaseId),
+    "page.awaitPay": async ({ purchaseId }, sender) => {
+      if (!sender.origin) throw new QuickPayError("forbidden", "no page origin");
+      return engine.awaitPurchase(purchaseId, sender.origin);
+    },
     "wallet.status": async () => {
       const meta = await db.get("meta", "wallet");
       return {

@@ -33,6 +33,11 @@ const walletPromise: Promise<Wallet> = (async () => {
     modules: paycardModules,
     codeHashes: PAYCARD_CODE_HASHES,
     openConfirmation,
+    confirmationOpen: (windowId) =>
+      chrome.windows.get(windowId).then(
+        () => true,
+        () => false,
+      ),
     version: WALLET_VERSION,
   });
 })();

@@ -30,6 +30,8 @@ export interface PurchaseDeps {
   now?: () => Date;
   /** Opens the confirmation window for a pending purchase; returns its window id. */
   openConfirmation: (purchaseId: string) => Promise<number | undefined>;
+  /** Whether a confirmation window is still open (a dead worker may have missed its closing). */
+  confirmationOpen?: (windowId: number) => Promise<boolean>;
 }
 
 const RECENT_ORDERS = 20;
@@ -49,6 +51,7 @@ export class PurchaseEngine {
    */
   async startPurchase(origin: string, itemId: string): Promise<string> {
     const vendor = await this.deps.directory.vendorByOrigin(origin);
+    await this.onlyOneConfirmation(origin);
     const signed = await sendMessage(vendor.endpoint!, "GetOrder", { itemId }, { fetch: this.deps.fetch });
     await verifyOrder(signed, vendor, this.now());
     const card = await this.deps.paycards.active();
@@ -71,8 +74,41 @@ export class PurchaseEngine {
     return pending.id;
   }
 
-  /** Resolves when the purchase is delivered, rejects with its error; safe to call again after a restart. */
-  async awaitPurchase(purchaseId: string): Promise<PayResult> {
+  /**
+   * A page gets one confirmation window at a time, so it cannot bury the person under windows. A
+   * window that is gone (closed while no worker listened) counts as declined.
+   */
+  private async onlyOneConfirmation(origin: string): Promise<void> {
+    for (const p of await this.deps.db.getAll("pending")) {
+      if (p.origin !== origin || p.state !== "pending") continue;
+      if (p.windowId === undefined || (await this.isOpen(p.windowId))) {
+        throw new QuickPayError("rate_limited", "a payment confirmation for this page is already open");
+      }
+      await this.decide(p.id, false);
+    }
+  }
+
+  private async isOpen(windowId: number): Promise<boolean> {
+    return this.deps.confirmationOpen ? this.deps.confirmationOpen(windowId) : true;
+  }
+
+  /** Declines purchases whose confirmation window disappeared while no worker was running. */
+  async declineOrphans(): Promise<void> {
+    for (const p of await this.deps.db.getAll("pending")) {
+      if (p.state === "pending" && p.windowId !== undefined && !(await this.isOpen(p.windowId))) {
+        await this.decide(p.id, false);
+      }
+    }
+  }
+
+  /**
+   * Resolves when the purchase is delivered, rejects with its error; safe to call again after a
+   * restart. Only the page origin that started the purchase may wait for (and read) its content.
+   */
+  async awaitPurchase(purchaseId: string, origin?: string): Promise<PayResult> {
+    if (origin !== undefined && (await this.get(purchaseId)).origin !== origin) {
+      throw new QuickPayError("not_found", `no purchase ${purchaseId} for this page`);
+    }
     for (;;) {
       const changed = this.changed(purchaseId);
       const p = await this.get(purchaseId);

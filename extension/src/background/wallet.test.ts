@@ -32,6 +32,8 @@ let bank: RunningBroker;
 let shop: RunningShop;
 let dbName: string;
 const opened: string[] = [];
+/** The confirmation windows "on screen": opened by the engine, closed by the tests. */
+const openWindows = new Set<number>();
 let nextWindow = 100;
 
 function wallet(): Promise<Wallet> {
@@ -43,8 +45,10 @@ function wallet(): Promise<Wallet> {
       codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
       openConfirmation: async (id) => {
         opened.push(id);
+        openWindows.add(nextWindow);
         return nextWindow++;
       },
+      confirmationOpen: async (windowId) => openWindows.has(windowId),
     }),
   );
 }
@@ -153,11 +157,31 @@ describe("the Wallet engine against real players", () => {
   it("closing the confirmation window declines, and nothing is paid", async () => {
     const id = await w.engine.startPurchase(shop.url, "article-2");
     const windowId = (await w.db.get("pending", id))!.windowId!;
+    openWindows.delete(windowId);
     await w.engine.windowClosed(windowId);
     expect(await failure(w.engine.awaitPurchase(id))).toBe("declined");
     await w.engine.decide(id, true);
     expect(await failure(w.engine.awaitPurchase(id))).toBe("declined");
     expect(await w.engine.recentOrders()).toHaveLength(1);
+  });
+
+  it("a page gets one confirmation window at a time; a window that vanished counts as declined", async () => {
+    const first = await w.engine.startPurchase(shop.url, "article-3");
+    expect(await failure(w.engine.startPurchase(shop.url, "article-3"))).toBe("rate_limited");
+    // Closed while no worker listened: the next worker finds the window gone.
+    openWindows.delete((await w.db.get("pending", first))!.windowId!);
+    const restarted = await wallet();
+    await restarted.start();
+    expect(await failure(restarted.engine.awaitPurchase(first))).toBe("declined");
+    const second = await restarted.engine.startPurchase(shop.url, "article-3");
+    await restarted.engine.decide(second, false);
+  });
+
+  it("only the page origin that started a purchase may wait for its content", async () => {
+    const id = await w.engine.startPurchase(shop.url, "article-3");
+    expect(await failure(w.engine.awaitPurchase(id, "http://127.0.0.1:1"))).toBe("not_found");
+    await w.engine.decide(id, false);
+    expect(await failure(w.engine.awaitPurchase(id, shop.url))).toBe("declined");
   });
 
   it("a confirmation survives a service-worker restart and is finished by the new worker", async () => {

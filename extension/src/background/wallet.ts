@@ -19,13 +19,14 @@ export interface WalletConfig {
   modules: Record<string, PaycardModule>;
   codeHashes: Record<string, string>;
   openConfirmation: (purchaseId: string) => Promise<number | undefined>;
+  confirmationOpen?: (windowId: number) => Promise<boolean>;
   fetch?: FetchLike;
   now?: () => Date;
   version?: string;
 }
 
-/** Pending purchases older than this are forgotten on start (their orders expired long ago). */
-const PENDING_KEEP_MS = 24 * 60 * 60_000;
+/** Finished purchases and acknowledged outbox messages older than this are forgotten on start. */
+const KEEP_MS = 24 * 60 * 60_000;
 
 export function createWallet(config: WalletConfig) {
   const { db } = config;
@@ -65,6 +66,7 @@ export function createWallet(config: WalletConfig) {
     fetch: config.fetch,
     now,
     openConfirmation: config.openConfirmation,
+    confirmationOpen: config.confirmationOpen,
   });
   const handlers = createHandlers({
     db,
@@ -85,10 +87,14 @@ export function createWallet(config: WalletConfig) {
     /** Every service-worker start: first-run setup, forgotten purchases, the outbox. */
     async start(): Promise<void> {
       await ensureWallet(db, outbox, now());
-      const cutoff = now().getTime() - PENDING_KEEP_MS;
+      const cutoff = now().getTime() - KEEP_MS;
       for (const p of await db.getAll("pending")) {
         if (Date.parse(p.createdAt) < cutoff) await db.delete("pending", p.id);
       }
+      for (const item of await db.getAllFromIndex("outbox", "byState", "done")) {
+        if (Date.parse(item.ackedAt ?? item.createdAt) < cutoff) await db.delete("outbox", item.id);
+      }
+      await engine.declineOrphans();
       await engine.resumeApproved();
       await outbox.flush();
     },
