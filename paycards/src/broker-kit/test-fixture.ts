@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningHost, startHost } from "@quickpay/host-server";
+import { type HostOptions, type RunningHost, startHost } from "@quickpay/host-server";
 import {
   type BodyInputOf,
   endpointUrl,
@@ -57,9 +57,12 @@ export interface Posted {
 export const ALICE = { accountNumber: "2000-0001", pin: "2468", holder: "Alice Test", micros: 1_000_000 };
 export const BOB = { accountNumber: "2000-0002", pin: "1357", holder: "Bob Test", micros: 20_000 };
 
-export async function startFixture(options: Partial<BrokerServerOptions> = {}): Promise<Fixture> {
+export async function startFixture(
+  options: Partial<BrokerServerOptions> = {},
+  hostOptions: (dir: string) => HostOptions = () => ({}),
+): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), "paycards-kit-"));
-  const host = await startHost();
+  const host = await startHost(hostOptions(dir));
   const brokerKey = generateKeyPair();
   const clock = {
     offsetMs: 0,
@@ -100,7 +103,6 @@ export async function startFixture(options: Partial<BrokerServerOptions> = {}): 
     registerTestVendor(host.url),
   ]);
 
-  const db = broker.ledger.db;
   const tables = [
     "accounts",
     "entries",
@@ -111,7 +113,7 @@ export async function startFixture(options: Partial<BrokerServerOptions> = {}): 
     "idempotency",
     "outbox",
   ];
-  return {
+  const fixture: Fixture = {
     host,
     broker,
     brokerKey,
@@ -128,7 +130,7 @@ export async function startFixture(options: Partial<BrokerServerOptions> = {}): 
       });
     },
     async post(path, payload, init = {}) {
-      const response = await fetch(endpointUrl(broker.url, path), {
+      const response = await fetch(endpointUrl(fixture.broker.url, path), {
         method: "POST",
         headers: { "content-type": init.contentType ?? "application/json" },
         body: init.rawBody ?? JSON.stringify(payload),
@@ -137,15 +139,18 @@ export async function startFixture(options: Partial<BrokerServerOptions> = {}): 
       return { status: response.status, json: text ? JSON.parse(text) : {} };
     },
     async snapshot() {
-      await broker.flushOutbox();
+      await fixture.broker.flushOutbox();
+      const db = fixture.broker.ledger.db;
       return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all()]));
     },
     async close() {
-      await broker.close();
-      await host.close();
+      // Tests may have replaced the host or broker with restarted ones: close the current ones.
+      await fixture.broker.close();
+      await fixture.host.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return fixture;
 }
 
 /** Signs and posts a message to the broker route its type declares. */
