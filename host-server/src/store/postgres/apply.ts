@@ -32,7 +32,7 @@ async function applyOne(db: Queryable, w: Write): Promise<Outcome> {
   }
   try {
     const result = await applyEffect(db, w);
-    await db.query("UPDATE idempotency SET result = $3::jsonb WHERE sender = $1 AND message_id = $2", [
+    await db.query("UPDATE idempotency SET result = $3::json WHERE sender = $1 AND message_id = $2", [
       w.from,
       w.messageId,
       JSON.stringify(result ?? null),

@@ -99,7 +99,7 @@ async function post(db: Queryable, w: Write, recipient: string, kind: string, bo
        INSERT INTO mail_heads (recipient, last) VALUES ($1, 1)
        ON CONFLICT (recipient) DO UPDATE SET last = mail_heads.last + 1 RETURNING last)
      INSERT INTO mail (recipient, n, sender, message_id, kind, body, posted_at)
-     SELECT $1, last, $2, $3, $4, $5::jsonb, $6 FROM head`,
+     SELECT $1, last, $2, $3, $4, $5::json, $6 FROM head`,
     [recipient, w.from, w.messageId, kind, JSON.stringify(body ?? null), w.at],
   );
 }
@@ -142,7 +142,7 @@ async function settle(db: Queryable, w: Write, effect: Extract<Effect, { kind: "
     }
     await db.query(
       `INSERT INTO settlements (order_digest, vendor_id, broker_id, commit_id, currency, micros, path,
-         settled_at, approval) VALUES ($1, $2, $3, $4, $5, $6, 'host', $7, $8::jsonb)`,
+         settled_at, approval) VALUES ($1, $2, $3, $4, $5, $6, 'host', $7, $8::json)`,
       [
         item.orderDigest,
         effect.vendorId,

@@ -8,6 +8,8 @@ import type pg from "pg";
 /** Advisory-lock key (two int4s) for migrations; digests use the bigint key space, which is separate. */
 const MIGRATION_LOCK = [0x51_50_48_53, 1] as const; // "QPHS", 1
 
+// Documents are \`json\`, not \`jsonb\`: kept verbatim, so a repeat gets the stored response byte for
+// byte (jsonb would reorder its keys) and nothing is parsed on insert; nothing queries inside them.
 // Ids, digests and ISO times compare bytewise (COLLATE "C"), so ordering matches SQLite and JS sort.
 export const postgresMigrations: { version: number; sql: string }[] = [
   {
@@ -36,7 +38,7 @@ export const postgresMigrations: { version: number; sql: string }[] = [
         sender text COLLATE "C" NOT NULL,
         message_id text COLLATE "C" NOT NULL,
         fingerprint text NOT NULL,
-        result jsonb,
+        result json,
         recorded_at text NOT NULL,
         PRIMARY KEY (sender, message_id)
       );
@@ -48,7 +50,7 @@ export const postgresMigrations: { version: number; sql: string }[] = [
         vendor_id text NOT NULL,
         currency text NOT NULL,
         micros bigint NOT NULL,
-        endorsement jsonb,
+        endorsement json,
         sender text NOT NULL,
         message_id text NOT NULL,
         recorded_at text NOT NULL,
@@ -76,7 +78,7 @@ export const postgresMigrations: { version: number; sql: string }[] = [
         micros bigint NOT NULL,
         path text NOT NULL,
         settled_at text COLLATE "C" NOT NULL,
-        approval jsonb
+        approval json
       );
       CREATE INDEX settlements_time ON settlements (settled_at, order_digest);
       -- Mailbox cursors are per recipient and handed out under the recipient's row lock in
@@ -91,7 +93,7 @@ export const postgresMigrations: { version: number; sql: string }[] = [
         sender text NOT NULL,
         message_id text NOT NULL,
         kind text NOT NULL,
-        body jsonb NOT NULL,
+        body json NOT NULL,
         posted_at text NOT NULL,
         PRIMARY KEY (recipient, n)
       );

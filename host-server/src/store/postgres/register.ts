@@ -135,12 +135,12 @@ export async function applyRegisterRun(db: Queryable, writes: RegisterWrite[]): 
       `WITH added AS (
          INSERT INTO registrations (order_digest, side, commit_id, vendor_id, currency, micros, endorsement,
            sender, message_id, recorded_at, flagged)
-         SELECT d, s, c, v, cur, mic, e::jsonb, snd, msg, a, f
+         SELECT d, s, c, v, cur, mic, e::json, snd, msg, a, f
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
            $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
            AS t(d, s, c, v, cur, mic, e, snd, msg, a, f, n)
          ORDER BY n)
-       UPDATE idempotency i SET result = u.r::jsonb
+       UPDATE idempotency i SET result = u.r::json
        FROM unnest($12::text[], $13::text[], $14::text[]) AS u(s, m, r)
        WHERE i.sender = u.s AND i.message_id = u.m`,
       [

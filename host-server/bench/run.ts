@@ -1,0 +1,187 @@
+/**
+ * `npm run bench:host` — how fast the System Host records registrations, on SQLite (a temp file)
+ * and on PostgreSQL when it is installed (a throwaway cluster). The host runs in this process; the
+ * load comes from a separate process over loopback HTTP with envelopes signed in advance. Prints a
+ * summary and writes `bench/results/host.json` at the repository root. Bounded: ~1 minute a store.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateKeyPair, playerIdFor, signEnvelope } from "@quickpay/protocol";
+import { startHost } from "../src/index";
+import { createPostgresStore } from "../src/store/postgres/index";
+import { postgresInstalled, startTestCluster } from "../src/store/postgres/test-cluster";
+import { createSqliteStore } from "../src/store/sqlite";
+import type { HostStore } from "../src/store/types";
+import { LoadGenerator } from "./load-client";
+import { round } from "./stats";
+import { judgeStorm, type StormUnique } from "./storm";
+import { measureVerifyPerSecond } from "./verify-rate";
+
+const RESULTS = fileURLToPath(new URL("../../bench/results/host.json", import.meta.url));
+const VENDORS = 16;
+// Phase lengths (ms) and sizes: together about a minute per store on 2 cores.
+const PLAN = {
+  warmupMs: 1_500,
+  saturationMs: 6_000,
+  saturationConcurrency: 64,
+  halfLoadMs: 6_000,
+  batchMs: 4_000,
+  stormUniques: 3_000,
+  stormConcurrency: 32,
+};
+
+type StoreKind = "sqlite" | "postgres";
+
+interface Backing {
+  hostOptions: { dbPath?: string; databaseUrl?: string };
+  /** A second handle on the same data, to check what the host stored. */
+  openStore(): Promise<HostStore>;
+  cleanup(): Promise<void>;
+}
+
+async function backing(kind: StoreKind): Promise<Backing> {
+  if (kind === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "qp-bench-"));
+    const dbPath = join(dir, "host.db");
+    return {
+      hostOptions: { dbPath },
+      openStore: async () => createSqliteStore({ path: dbPath }),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const cluster = await startTestCluster();
+  return {
+    hostOptions: { databaseUrl: cluster.url },
+    openStore: () => createPostgresStore(cluster.url),
+    cleanup: () => cluster.stop(),
+  };
+}
+
+async function registerVendors(url: string) {
+  const vendors = [];
+  for (let i = 0; i < VENDORS; i++) {
+    const keys = generateKeyPair();
+    const playerId = playerIdFor("vendor", keys.publicKey);
+    const envelope = await signEnvelope({ playerId, privateKey: keys.privateKey }, "RegisterVendor", {
+      publicKey: keys.publicKey,
+      name: `Bench Shop ${i}`,
+      origins: [`http://bench-shop-${i}.test`],
+      endpoint: "http://127.0.0.1:9/quickpay",
+    });
+    const response = await fetch(`${url}/v1/register-vendor`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(envelope),
+    });
+    if (!response.ok) throw new Error(`RegisterVendor failed: ${response.status} ${await response.text()}`);
+    vendors.push({ playerId, privateKey: keys.privateKey });
+  }
+  return vendors;
+}
+
+const ratio = (perSecond: number, verifyPerSecond: number) => round(perSecond / verifyPerSecond, 2);
+
+async function benchStore(kind: StoreKind, verifyPerSecond: number) {
+  const log = (text: string) => console.log(`[${kind}] ${text}`);
+  const back = await backing(kind);
+  const host = await startHost({
+    ...back.hostOptions,
+    // The per-player limit protects a public host from one noisy sender; the bench IS that sender.
+    rateLimit: { perSecond: 1e9, burst: 1e9 },
+  });
+  const load = new LoadGenerator();
+  try {
+    await load.send({ kind: "init", url: host.url, vendors: await registerVendors(host.url) });
+    const closed = (batchSize: number, concurrency: number, durationMs: number, maxRequests: number) =>
+      load.send({ kind: "closed", batchSize, concurrency, durationMs, maxRequests });
+
+    await closed(1, 32, PLAN.warmupMs, 6_000);
+    const saturation = await closed(1, PLAN.saturationConcurrency, PLAN.saturationMs, 80_000);
+    log(
+      `single, saturation: ${saturation.registrationsPerSecond}/s p50 ${saturation.p50Ms} ms p99 ${saturation.p99Ms} ms`,
+    );
+    const half = await load.send({
+      kind: "open",
+      rate: Math.max(10, Math.round(saturation.registrationsPerSecond / 2)),
+      durationMs: PLAN.halfLoadMs,
+    });
+    log(`single, 50% offered (${half.offeredPerSecond}/s): p50 ${half.p50Ms} ms p99 ${half.p99Ms} ms`);
+    const batched100 = await closed(100, 8, PLAN.batchMs, 2_000);
+    log(`batches of 100: ${batched100.registrationsPerSecond} registrations/s`);
+    const batched1000 = await closed(1000, 4, PLAN.batchMs, 300);
+    log(`batches of 1000: ${batched1000.registrationsPerSecond} registrations/s`);
+
+    const storm = await load.send({
+      kind: "storm",
+      uniques: PLAN.stormUniques,
+      concurrency: PLAN.stormConcurrency,
+    });
+    const check = await back.openStore();
+    const verdict = await judgeStorm(storm.plan, storm.replies, async (u: StormUnique) => {
+      const digests = [u.facts.orderDigest, ...(u.altered ? [u.altered.orderDigest] : [])];
+      const found = [];
+      for (const digest of new Set(digests)) {
+        for (const r of (await check.getOrder(digest)).registrations) {
+          if (r.from === u.from && r.messageId === u.messageId)
+            found.push({ orderDigest: digest, micros: r.amount.micros });
+        }
+      }
+      return found;
+    });
+    await check.close();
+    log(`retry storm: ${JSON.stringify(verdict)}`);
+
+    const phase = (p: typeof saturation) => ({
+      perSecond: p.registrationsPerSecond,
+      p50Ms: p.p50Ms,
+      p99Ms: p.p99Ms,
+      ratioToVerify: ratio(p.registrationsPerSecond, verifyPerSecond),
+      ...(p.errors ? { errors: p.errors, firstError: p.firstError } : {}),
+    });
+    return {
+      store: kind,
+      verifyPerSecond,
+      single: {
+        // Throughput at saturation; latency at the fixed offered rate of half that (the SLO point).
+        perSecond: saturation.registrationsPerSecond,
+        p50Ms: half.p50Ms,
+        p99Ms: half.p99Ms,
+        ratioToVerify: ratio(saturation.registrationsPerSecond, verifyPerSecond),
+        saturation: { ...phase(saturation), concurrency: PLAN.saturationConcurrency },
+        halfLoad: { ...phase(half), offeredPerSecond: half.offeredPerSecond },
+      },
+      batched100: phase(batched100),
+      batched1000: phase(batched1000),
+      retryStorm: verdict,
+    };
+  } finally {
+    await load.stop();
+    await host.close();
+    await back.cleanup();
+  }
+}
+
+const started = performance.now();
+const verifyPerSecond = measureVerifyPerSecond(1_000);
+console.log(`native Ed25519 verify (node:crypto, one core): ${verifyPerSecond}/s`);
+const kinds: StoreKind[] = ["sqlite"];
+if (postgresInstalled()) kinds.push("postgres");
+else console.log("PostgreSQL is not installed (scripts/ensure-postgres.sh): benchmarking SQLite only");
+
+const results = [];
+for (const kind of kinds) results.push(await benchStore(kind, verifyPerSecond));
+const output = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  measuredAt: new Date().toISOString(),
+  durationSeconds: round((performance.now() - started) / 1000, 1),
+  results,
+};
+mkdirSync(join(RESULTS, ".."), { recursive: true });
+// One object per store; an array when both ran (the shape the README's Performance section cites).
+writeFileSync(
+  RESULTS,
+  `${JSON.stringify(results.length === 1 ? { ...output, ...results[0] } : output.results.map((r) => ({ ...r, machine: output.machine, measuredAt: output.measuredAt })), null, 2)}\n`,
+);
+console.log(`wrote ${RESULTS} (${output.durationSeconds}s)`);
