@@ -51,6 +51,15 @@ function newRequestId(win: Window): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** An RFC 4122 version-4 UUID for this page load (discovery tells wallets apart by it). */
+function uuidV4(win: Window): string {
+  const h = newRequestId(win).split("");
+  h[12] = "4";
+  h[16] = "89ab"[Number.parseInt(h[16] ?? "0", 16) & 3] ?? "8";
+  const s = h.join("");
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
 export function createProvider(win: Window): QuickPayProvider {
   const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   win.addEventListener("message", (event: MessageEvent) => {
@@ -68,7 +77,7 @@ export function createProvider(win: Window): QuickPayProvider {
 
   const provider: QuickPayProvider = Object.freeze({
     isQuickPay: true as const,
-    info: Object.freeze({ name: "QuickPay Wallet", uuid: newRequestId(win) }),
+    info: Object.freeze({ name: "QuickPay Wallet", uuid: uuidV4(win) }),
     async request<M extends PageRequest["method"]>(
       request: Extract<PageRequest, { method: M }>,
     ): Promise<PageResults[M]> {
