@@ -113,10 +113,7 @@ describe("several host processes on one PostgreSQL", () => {
     for (let n = 0; n < REGISTRATIONS; n++) {
       const vendor = vendors[n % VENDORS]!;
       const facts = {
-        orderDigest: Buffer.from(newId() + newId())
-          .toString("hex")
-          .slice(0, 64)
-          .padEnd(64, "0"),
+        orderDigest: randomBytes(32).toString("hex"),
         commitId: `c_${newId()}`,
         vendorId: vendor.playerId,
         amount: { currency: "USD", value: "0.01" },
