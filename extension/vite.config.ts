@@ -50,7 +50,14 @@ export default defineConfig(async (): Promise<UserConfig> => {
       outDir,
       emptyOutDir: true,
       target: "chrome120",
-      rollupOptions: { input: { confirm: path.join(here, "confirm.html") } },
+      rollupOptions: {
+        input: { confirm: path.join(here, "confirm.html") },
+        onwarn(warning, warn) {
+          // zod and @scure/base carry /* @__PURE__ */ comments rollup cannot place; harmless noise.
+          if (warning.code === "INVALID_ANNOTATION") return;
+          warn(warning);
+        },
+      },
     },
     logLevel: "warn",
   };

@@ -175,6 +175,10 @@ export class PurchaseEngine {
       const card = await this.deps.db.get("paycards", p.paycardId);
       if (!card) throw new QuickPayError("no_paycard", "the Paycard chosen for this purchase was removed");
       if (!endorsement) {
+        // A confirmation left open past the order's expiry must not hold funds for a dead order.
+        if (Date.parse(order.expiresAt) <= this.now().getTime()) {
+          throw new QuickPayError("order_expired", `order ${order.orderId} expired at ${order.expiresAt}`);
+        }
         const got = await this.deps.paycards.inquirePayment(card, {
           orderDigest: p.orderDigest,
           vendorId: order.vendorId,

@@ -36,10 +36,14 @@ const opened: string[] = [];
 const openWindows = new Set<number>();
 let nextWindow = 100;
 
+/** How far the wallet's clock runs ahead of the servers' (to let a confirmation outlive its order). */
+let skewMs = 0;
+
 function wallet(): Promise<Wallet> {
   return openWalletDb(dbName).then((db) =>
     createWallet({
       db,
+      now: () => new Date(Date.now() + skewMs),
       hostUrl: host.url,
       modules: paycardModules,
       codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
@@ -193,5 +197,18 @@ describe("the Wallet engine against real players", () => {
     expect((await restarted.engine.awaitPurchase(id)).status).toBe("delivered");
     const balance = await restarted.paycards.balance();
     expect(displayMoney(balance!.available)).toBe("$4.98");
+  });
+
+  it("approving after the order expired holds nothing and tells the page order_expired", async () => {
+    const before = await w.paycards.balance();
+    const id = await w.engine.startPurchase(shop.url, "article-1");
+    skewMs = 24 * 60 * 60_000;
+    try {
+      await w.engine.decide(id, true);
+      expect(await failure(w.engine.awaitPurchase(id))).toBe("order_expired");
+    } finally {
+      skewMs = 0;
+    }
+    expect(await w.paycards.balance()).toEqual(before);
   });
 });
