@@ -62,10 +62,12 @@ const started: Promise<void> = walletPromise
   })
   .catch((error) => console.error("QuickPay Wallet failed to start", error));
 
-chrome.runtime.onInstalled.addListener(() => {
-  void chrome.alarms.create(`${OUTBOX_ALARM}-sweep`, { periodInMinutes: OUTBOX_SWEEP_MINUTES });
-  void started.then(flushAndSchedule);
+// Alarms may be cleared by a browser restart, so the sweep is re-armed on every worker start.
+void chrome.alarms.get(`${OUTBOX_ALARM}-sweep`).then((alarm) => {
+  if (!alarm) void chrome.alarms.create(`${OUTBOX_ALARM}-sweep`, { periodInMinutes: OUTBOX_SWEEP_MINUTES });
 });
+
+chrome.runtime.onInstalled.addListener(() => void started.then(flushAndSchedule));
 chrome.runtime.onStartup.addListener(() => void started.then(flushAndSchedule));
 
 chrome.alarms.onAlarm.addListener((alarm) => {
