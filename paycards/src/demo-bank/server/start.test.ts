@@ -72,7 +72,10 @@ describe("startDemoBank", () => {
     const second = await startDemoBank({ hostUrl: host.url, operatorToken: host.operatorToken, dbPath });
     try {
       expect(second.server.ledger.accounts.byNumber("1000-0001")?.balance_micros).toBe(6_000_000);
-      expect(await lookupPlayer(host.url, second.brokerId)).toMatchObject({ status: "active", endpoint: second.url });
+      expect(await lookupPlayer(host.url, second.brokerId)).toMatchObject({
+        status: "active",
+        endpoint: second.url,
+      });
     } finally {
       await second.close();
     }
