@@ -112,6 +112,17 @@ describe("Inquiry Payment", () => {
     expect(await f.snapshot()).toEqual(before);
   });
 
+  it("never commits more than the balance, even under concurrent inquiries", async () => {
+    // Bob holds $0.02: of ten concurrent one-cent orders exactly two are endorsed.
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => postMessage(f, f.otherWallet, "InquiryPayment", inquiry({ ...bob }))),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(2);
+    expect(results.filter((r) => r.json.error?.code === "insufficient_funds")).toHaveLength(8);
+    const b = await postMessage(f, f.otherWallet, "CheckBalance", bob);
+    expect(b.json).toMatchObject({ held: usd("0.02"), available: usd("0.00") });
+  });
+
   it("refuses bad input with a stable code and changes nothing", async () => {
     const unregisteredVendor = `v_${"0".repeat(32)}`;
     const suspended = await registerTestVendor(f.host.url);

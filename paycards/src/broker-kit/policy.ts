@@ -4,7 +4,7 @@
  */
 import type { Question } from "@quickpay/protocol";
 import type { Ledger } from "./ledger";
-import { verifySecret } from "./secrets";
+import { hashSecret, verifySecret } from "./secrets";
 
 export interface ProvenAccount {
   accountId: string;
@@ -46,10 +46,18 @@ export function accountNumberPinPolicy(options: AccountNumberPinOptions = {}): A
       const number = normalize(answers[ACCOUNT_NUMBER_QUESTION] ?? "");
       const pin = answers[PIN_QUESTION] ?? "";
       const account = number === undefined ? undefined : ledger.accounts.byNumber(number);
-      if (account?.status !== "active" || !verifySecret(pin, account.secret_hash)) return undefined;
+      // Hash even when there is no such account, so timing does not tell which numbers exist.
+      const pinMatches = verifySecret(pin, account?.secret_hash ?? decoyHash());
+      if (account?.status !== "active" || !pinMatches) return undefined;
       return { accountId: account.account_id, accountLabel: accountLabel(account.holder, account.number) };
     },
   };
+}
+
+let decoy: string | undefined;
+function decoyHash(): string {
+  decoy ??= hashSecret("decoy");
+  return decoy;
 }
 
 export function accountLabel(holder: string, number: string): string {

@@ -9,6 +9,8 @@ import { CommitOutbox, type DrainResult } from "./outbox-sender";
 import type { AnswerPolicy } from "./policy";
 import { registerBrokerRoutes } from "./routes";
 
+const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60_000;
+
 export interface BrokerServerOptions {
   hostUrl: string;
   /** The broker's own key pair; its id is derived from the public key (`b_…`). */
@@ -81,7 +83,15 @@ export function createBroker(options: BrokerServerOptions): { app: FastifyInstan
   installErrorHandlers(app);
   app.get("/v1/health", async () => ({ ok: true, brokerId }));
   registerBrokerRoutes(app, broker);
+  // Replies are remembered a day: far beyond the 5-minute freshness window, so a replayed message
+  // is refused as stale before its id could be forgotten.
+  const prune = setInterval(
+    () => ledger.idempotency.prune(now().getTime() - IDEMPOTENCY_RETENTION_MS),
+    60 * 60_000,
+  );
+  prune.unref();
   app.addHook("onClose", async () => {
+    clearInterval(prune);
     await broker.outbox.stop();
     if (!options.ledger) ledger.close();
   });
