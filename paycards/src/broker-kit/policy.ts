@@ -23,6 +23,12 @@ export interface AccountNumberPinOptions {
   /** Turns what a person typed into the stored account number form; undefined when it cannot be one. */
   normalizeAccountNumber?: (typed: string) => string | undefined;
   accountHint?: string;
+  /**
+   * Wrong PINs in a row for one account, across sessions and wallets, after which Add Paycard for
+   * that account is refused until `accounts.resetFailedSecrets` (per-session limits alone would let
+   * a script open session after session). Default 10. Payments from bound Paycards are unaffected.
+   */
+  maxFailedSecrets?: number;
 }
 
 /** Question ids of the account-number-and-PIN policy (the answers' keys). */
@@ -32,6 +38,7 @@ export const PIN_QUESTION = "pin";
 /** The common policy: an account number (text) and a PIN (secret) checked against the ledger. */
 export function accountNumberPinPolicy(options: AccountNumberPinOptions = {}): AnswerPolicy {
   const normalize = options.normalizeAccountNumber ?? ((typed: string) => typed.trim() || undefined);
+  const maxFailed = options.maxFailedSecrets ?? 10;
   return {
     questions: () => [
       {
@@ -48,7 +55,13 @@ export function accountNumberPinPolicy(options: AccountNumberPinOptions = {}): A
       const account = number === undefined ? undefined : ledger.accounts.byNumber(number);
       // Hash even when there is no such account, so timing does not tell which numbers exist.
       const pinMatches = verifySecret(pin, account?.secret_hash ?? decoyHash());
-      if (account?.status !== "active" || !pinMatches) return undefined;
+      if (account?.status !== "active") return undefined;
+      if (account.failed_secret_attempts >= maxFailed) return undefined;
+      if (!pinMatches) {
+        ledger.accounts.recordFailedSecret(account.account_id);
+        return undefined;
+      }
+      ledger.accounts.resetFailedSecrets(account.account_id);
       return { accountId: account.account_id, accountLabel: accountLabel(account.holder, account.number) };
     },
   };

@@ -9,6 +9,7 @@ export interface AccountRow {
   currency: string;
   balance_micros: number;
   secret_hash: string | null;
+  failed_secret_attempts: number;
   status: "active" | "closed";
   created_at: number;
 }
@@ -101,6 +102,19 @@ export class AccountsStore {
       // Never negative: holds are only taken within the available amount.
       availableMicros: Math.max(0, account.balance_micros - held),
     };
+  }
+
+  /** Counts a wrong secret for this account (across sessions); returns the count. */
+  recordFailedSecret(accountId: string): number {
+    this.db
+      .prepare("UPDATE accounts SET failed_secret_attempts = failed_secret_attempts + 1 WHERE account_id = ?")
+      .run(accountId);
+    return this.get(accountId)?.failed_secret_attempts ?? 0;
+  }
+
+  /** A right secret, or an operator's unlock, starts the count again. */
+  resetFailedSecrets(accountId: string): void {
+    this.db.prepare("UPDATE accounts SET failed_secret_attempts = 0 WHERE account_id = ?").run(accountId);
   }
 
   insertEntry(accountId: string, micros: number, reason: string, ref: string | null, now: number): void {

@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS accounts (
   balance_micros INTEGER NOT NULL CHECK (balance_micros >= 0),
   -- The answer policy's secret (e.g. a PIN), salted and hashed; never the secret itself.
   secret_hash    TEXT,
+  -- Wrong secrets in a row, across Add Paycard sessions; the policy stops accepting at its limit.
+  failed_secret_attempts INTEGER NOT NULL DEFAULT 0,
   status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
   created_at     INTEGER NOT NULL
 );
@@ -119,5 +121,14 @@ export function openLedgerDatabase(path: string): LedgerDatabase {
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
+  migrate(db);
   return db;
+}
+
+/** Brings a ledger file made by an earlier version up to this schema. */
+function migrate(db: LedgerDatabase): void {
+  const columns = (db.prepare("PRAGMA table_info(accounts)").all() as { name: string }[]).map((c) => c.name);
+  if (!columns.includes("failed_secret_attempts")) {
+    db.exec("ALTER TABLE accounts ADD COLUMN failed_secret_attempts INTEGER NOT NULL DEFAULT 0");
+  }
 }
