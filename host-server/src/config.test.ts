@@ -1,0 +1,31 @@
+/** Host configuration from flags and environment, with clear errors for bad values. */
+import { describe, expect, it } from "vitest";
+import { parseHostConfig } from "./config";
+
+describe("parseHostConfig", () => {
+  it("reads the environment, and flags win", () => {
+    expect(parseHostConfig([], { HOST_PORT: "8080", HOST_DB: "/tmp/x.db", LOG_LEVEL: "warn" })).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      dbPath: "/tmp/x.db",
+      logLevel: "warn",
+    });
+    const flagged = parseHostConfig(["--port", "9000", "--database-url", "postgres://u@h/db"], {
+      HOST_PORT: "8080",
+      OPERATOR_TOKEN: "0123456789abcdef",
+    });
+    expect(flagged).toMatchObject({
+      port: 9000,
+      databaseUrl: "postgres://u@h/db",
+      operatorToken: "0123456789abcdef",
+    });
+  });
+
+  it("names the setting when a value is bad", () => {
+    expect(() => parseHostConfig([], { HOST_PORT: "70000" })).toThrow(/HOST_PORT/);
+    expect(() => parseHostConfig([], { LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
+    expect(() => parseHostConfig([], { DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(() => parseHostConfig([], { OPERATOR_TOKEN: "short" })).toThrow(/OPERATOR_TOKEN/);
+    expect(() => parseHostConfig(["--nope"], {})).toThrow();
+  });
+});

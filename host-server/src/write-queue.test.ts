@@ -1,0 +1,72 @@
+/** Group commit: concurrent writes share one store transaction and each gets its own outcome. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createSqliteStore } from "./store/sqlite";
+import type { HostStore, Outcome, Write } from "./store/types";
+import { WriteQueue } from "./write-queue";
+
+const dir = mkdtempSync(join(tmpdir(), "qp-queue-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const wallet = (n: number): Write => {
+  const id = `w_${n.toString(16).padStart(32, "0")}`;
+  return {
+    from: id,
+    messageId: `register-wallet-${n}`.padEnd(16, "x"),
+    fingerprint: `fp-${n}`,
+    at: "2026-01-01T00:00:00.000Z",
+    effect: {
+      kind: "registerPlayer",
+      player: {
+        id,
+        kind: "wallet",
+        publicKey: `K${n}`,
+        status: "active",
+        registeredAt: "2026-01-01T00:00:00.000Z",
+      },
+    },
+  };
+};
+
+describe("WriteQueue (group commit)", () => {
+  it("commits writes submitted together in one transaction, answering each", async () => {
+    const store = createSqliteStore({ path: join(dir, "a.db") });
+    const queue = new WriteQueue(store, { delayMs: 2 });
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => queue.submit(wallet(i))));
+    expect(outcomes.every((o) => o.status === "applied")).toBe(true);
+    expect(queue.stats).toEqual({ batches: 1, writes: 50, largestBatch: 50 });
+    expect((await store.counts()).wallets).toBe(50);
+    await store.close();
+  });
+
+  it("splits at maxBatch and keeps the order of outcomes", async () => {
+    const store = createSqliteStore({ path: join(dir, "b.db") });
+    const queue = new WriteQueue(store, { delayMs: 1, maxBatch: 10 });
+    const writes = Array.from({ length: 25 }, (_, i) => wallet(i));
+    const outcomes = await Promise.all([...writes, writes[0]!].map((w) => queue.submit(w)));
+    expect(outcomes.at(-1)).toEqual({ status: "repeat", result: { playerId: writes[0]!.from } });
+    expect(queue.stats.largestBatch).toBe(10);
+    expect(queue.stats.writes).toBe(26);
+    await queue.drain();
+    await store.close();
+  });
+
+  it("isolates a write that makes the store throw: its neighbours still commit", async () => {
+    const inner = createSqliteStore({ path: join(dir, "c.db") });
+    const poisoned = wallet(999);
+    const store: HostStore = {
+      ...inner,
+      async apply(writes: Write[]): Promise<Outcome[]> {
+        if (writes.includes(poisoned)) throw new Error("disk on fire");
+        return inner.apply(writes);
+      },
+    };
+    const queue = new WriteQueue(store, { delayMs: 1 });
+    const results = await Promise.allSettled([wallet(1), poisoned, wallet(2)].map((w) => queue.submit(w)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((await inner.counts()).wallets).toBe(2);
+    await inner.close();
+  });
+});
