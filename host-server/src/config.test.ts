@@ -27,5 +27,8 @@ describe("parseHostConfig", () => {
     expect(() => parseHostConfig([], { DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
     expect(() => parseHostConfig([], { OPERATOR_TOKEN: "short" })).toThrow(/OPERATOR_TOKEN/);
     expect(() => parseHostConfig(["--nope"], {})).toThrow();
+    expect(() => parseHostConfig([], { HOST_RATE_LIMIT: "fast" })).toThrow(/HOST_RATE_LIMIT/);
+    expect(() => parseHostConfig(["--rate-limit", "0/5"], {})).toThrow(/rate-limit/);
+    expect(parseHostConfig(["--rate-limit", "50/100"], {}).rateLimit).toEqual({ perSecond: 50, burst: 100 });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Host configuration from flags and environment (flags win): HOST_PORT/--port, HOST_BIND/--host,
- * HOST_DB/--db, DATABASE_URL/--database-url, OPERATOR_TOKEN/--operator-token, LOG_LEVEL/--log-level.
+ * HOST_DB/--db, DATABASE_URL/--database-url, OPERATOR_TOKEN/--operator-token, LOG_LEVEL/--log-level,
+ * HOST_RATE_LIMIT/--rate-limit ("<per second>/<burst>", per player).
  * Bad values fail with a message naming the setting.
  */
 import { parseArgs } from "node:util";
@@ -18,6 +19,7 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
       "database-url": { type: "string" },
       "operator-token": { type: "string" },
       "log-level": { type: "string" },
+      "rate-limit": { type: "string" },
     },
     strict: true,
   });
@@ -37,7 +39,15 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
   if (operatorToken !== undefined && operatorToken.length < 16) {
     throw new Error("OPERATOR_TOKEN / --operator-token must be at least 16 characters");
   }
+  const rateText = values["rate-limit"] ?? env.HOST_RATE_LIMIT;
+  const rate = rateText === undefined ? undefined : /^(\d{1,7})\/(\d{1,7})$/.exec(rateText);
+  if (rate === null || (rate && (Number(rate[1]) < 1 || Number(rate[2]) < 1))) {
+    throw new Error(
+      `HOST_RATE_LIMIT / --rate-limit must look like "1000/2000" (per second/burst), got "${rateText}"`,
+    );
+  }
   return {
+    ...(rate ? { rateLimit: { perSecond: Number(rate[1]), burst: Number(rate[2]) } } : {}),
     port: Number(portText),
     host: values.host ?? env.HOST_BIND ?? "127.0.0.1",
     dbPath: values.db ?? env.HOST_DB ?? "quickpay-host.db",

@@ -29,7 +29,7 @@ export interface HostOptions {
   now?: () => Date;
   /** Envelope freshness window, ms (default 5 minutes). */
   windowMs?: number;
-  /** Per-player rate limit (default 200/s sustained, burst 400). */
+  /** Per-player rate limit (default 1000/s sustained, burst 2000). */
   rateLimit?: { perSecond: number; burst: number };
   /** Group commit collection window, ms (default 2). */
   groupCommitMs?: number;
@@ -75,7 +75,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     windowMs: options.windowMs ?? FRESHNESS_WINDOW_MS,
     operatorToken,
     host: await loadHostKey(store, now()),
-    limiter: new RateLimiter(options.rateLimit ?? { perSecond: 200, burst: 400 }),
+    limiter: new RateLimiter(options.rateLimit ?? { perSecond: 1000, burst: 2000 }),
   };
   const app = await buildApp(ctx, {
     logLevel: options.logLevel ?? process.env.LOG_LEVEL ?? "silent",
