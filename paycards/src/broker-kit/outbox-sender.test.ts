@@ -71,6 +71,32 @@ describe("Register Commit outbox", () => {
     });
   });
 
+  it("sends endorsements that piled up together as one batch, under one id, signed once", async () => {
+    // With the background sender paused, three endorsements wait in the outbox untried.
+    await f.broker.broker.outbox.stop();
+    const made = [await endorse(), await endorse(), await endorse()];
+    expect(f.broker.ledger.outbox.pendingCount()).toBe(3);
+    expect(await f.broker.flushOutbox()).toEqual({ sent: 3, failed: 0, pending: 0 });
+    const batchIds = new Set(
+      made.map(
+        ({ commitId }) =>
+          (
+            f.broker.ledger.db
+              .prepare("SELECT batch_id FROM outbox WHERE body_json LIKE ?")
+              .get(`%${commitId}%`) as {
+              batch_id: string;
+            }
+          ).batch_id,
+      ),
+    );
+    expect(batchIds.size).toBe(1);
+    const [batchId] = [...batchIds];
+    for (const { orderDigest, commitId } of made) {
+      expect((await orderStatus(orderDigest)).commit).toMatchObject({ commitId, messageId: batchId });
+    }
+    f.broker.broker.outbox.start();
+  });
+
   it("keeps endorsing while the host is down and resends under the same id, across a broker restart", async () => {
     const hostPort = Number(new URL(f.host.url).port);
     await f.host.close();

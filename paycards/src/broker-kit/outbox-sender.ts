@@ -1,9 +1,18 @@
 /**
  * Sends what the broker owes the host (Register Commit) from the durable outbox: right after an
  * endorsement, then with exponential backoff until the host acknowledges. Every resend is re-signed
- * (fresh `at`) under the same message id, so the host records it exactly once.
+ * (fresh `at`) under the same message id, so the host records it exactly once. Endorsements that
+ * pile up while a send is in flight go together as one RegisterCommitBatch (one signature).
  */
-import { type FetchLike, type Signer, sendMessage, signEnvelope } from "@quickpay/protocol";
+import {
+  type FetchLike,
+  MAX_BATCH,
+  newId,
+  type SignedEndorsement,
+  type Signer,
+  sendMessage,
+  signEnvelope,
+} from "@quickpay/protocol";
 import type { Logger } from "pino";
 import type { Ledger, OutboxRow } from "./ledger";
 
@@ -69,38 +78,74 @@ export class CommitOutbox {
     const { ledger } = this.options;
     let sent = 0;
     let failed = 0;
-    const rows = ledger.outbox.due(all ? Number.POSITIVE_INFINITY : this.now());
-    for (const row of rows) {
-      if (await this.send(row)) sent++;
-      else failed++;
+    const rows = ledger.outbox.due(all ? Number.POSITIVE_INFINITY : this.now(), MAX_BATCH);
+    // A message already tried alone keeps its own id (the host may have recorded it under that id);
+    // only never-tried messages are batched, and a batch, once formed, is always resent whole.
+    const fresh = rows.filter((r) => r.attempts === 0 && r.batch_id === null);
+    if (fresh.length >= 2) {
+      ledger.outbox.assignBatch(
+        fresh.map((r) => r.outbox_id),
+        newId(),
+      );
+    }
+    const units = new Map<string, OutboxRow[]>();
+    for (const row of ledger.outbox.due(all ? Number.POSITIVE_INFINITY : this.now(), MAX_BATCH)) {
+      const key = row.batch_id ?? `single:${row.outbox_id}`;
+      units.set(key, [...(units.get(key) ?? []), row]);
+    }
+    for (const [key, unit] of units) {
+      const members = key.startsWith("single:") ? unit : ledger.outbox.batch(key);
+      if (await this.send(members)) sent += members.length;
+      else failed += members.length;
     }
     this.schedule();
     return { sent, failed, pending: ledger.outbox.pendingCount() };
   }
 
-  private async send(row: OutboxRow): Promise<boolean> {
+  /** Sends one message alone, or one batch under its batch id; records the outcome on every row. */
+  private async send(rows: OutboxRow[]): Promise<boolean> {
     const { ledger, hostUrl, signer, fetch } = this.options;
+    const first = rows[0]!;
+    const options = fetch ? { fetch } : {};
     try {
-      const body = JSON.parse(row.body_json);
-      const envelope = await signEnvelope(signer, "RegisterCommit" as const, body, { id: row.message_id });
-      const reply = await sendMessage(hostUrl, "RegisterCommit", envelope, fetch ? { fetch } : {});
-      ledger.outbox.markAcked(row.outbox_id, this.now());
-      if (reply.flagged) {
-        this.options.logger?.warn(
-          { orderDigest: reply.orderDigest },
-          "host flagged a disagreeing registration",
+      let flagged: string[];
+      if (first.batch_id === null) {
+        const body = JSON.parse(first.body_json) as { endorsement: SignedEndorsement };
+        const envelope = await signEnvelope(signer, "RegisterCommit" as const, body, {
+          id: first.message_id,
+        });
+        const reply = await sendMessage(hostUrl, "RegisterCommit", envelope, options);
+        flagged = reply.flagged ? [reply.orderDigest] : [];
+      } else {
+        const endorsements = rows.map(
+          (r) => (JSON.parse(r.body_json) as { endorsement: SignedEndorsement }).endorsement,
         );
+        const envelope = await signEnvelope(
+          signer,
+          "RegisterCommitBatch" as const,
+          { endorsements },
+          {
+            id: first.batch_id,
+          },
+        );
+        const reply = await sendMessage(hostUrl, "RegisterCommitBatch", envelope, options);
+        flagged = reply.registered.filter((r) => r.flagged).map((r) => r.orderDigest);
+      }
+      for (const row of rows) ledger.outbox.markAcked(row.outbox_id, this.now());
+      if (flagged.length > 0) {
+        this.options.logger?.warn({ orderDigests: flagged }, "host flagged a disagreeing registration");
       }
       return true;
     } catch (error) {
       const base = this.options.baseDelayMs ?? 1_000;
       const max = this.options.maxDelayMs ?? 60_000;
-      const delay = Math.min(max, base * 2 ** Math.min(row.attempts, 20));
+      const delay = Math.min(max, base * 2 ** Math.min(first.attempts, 20));
       const message = error instanceof Error ? error.message : String(error);
       const code = (error as { code?: string }).code ?? "error";
-      ledger.outbox.markFailed(row.outbox_id, `${code}: ${message}`, this.now() + delay);
+      for (const row of rows)
+        ledger.outbox.markFailed(row.outbox_id, `${code}: ${message}`, this.now() + delay);
       this.options.logger?.warn(
-        { messageId: row.message_id, code, delay },
+        { messageId: first.batch_id ?? first.message_id, count: rows.length, code, delay },
         "Register Commit not acknowledged",
       );
       return false;

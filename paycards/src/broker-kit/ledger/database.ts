@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS commitments (
   created_at       INTEGER NOT NULL
 );
 
+CREATE INDEX IF NOT EXISTS commitments_held_expiry ON commitments (expires_at) WHERE status = 'held';
+
 -- Funds reserved on an account by a commitment: live until captured (spent) or released.
 CREATE TABLE IF NOT EXISTS holds (
   hold_id       INTEGER PRIMARY KEY,
@@ -108,10 +110,14 @@ CREATE TABLE IF NOT EXISTS outbox (
   next_attempt_at INTEGER NOT NULL,
   acked_at        INTEGER,
   last_error      TEXT,
+  -- Set when the message travels inside a batch (RegisterCommitBatch): the batch's envelope id,
+  -- fixed once so the batch is resent with the same composition under the same id.
+  batch_id        TEXT,
   created_at      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (next_attempt_at) WHERE acked_at IS NULL;
 `;
+// (outbox_batch is created in migrate(), after the batch_id column is sure to exist.)
 
 /** Opens (creating if needed) a ledger file with WAL and synchronous=FULL: an endorsement survives a crash. */
 export function openLedgerDatabase(path: string): LedgerDatabase {
@@ -131,4 +137,7 @@ function migrate(db: LedgerDatabase): void {
   if (!columns.includes("failed_secret_attempts")) {
     db.exec("ALTER TABLE accounts ADD COLUMN failed_secret_attempts INTEGER NOT NULL DEFAULT 0");
   }
+  const outbox = (db.prepare("PRAGMA table_info(outbox)").all() as { name: string }[]).map((c) => c.name);
+  if (!outbox.includes("batch_id")) db.exec("ALTER TABLE outbox ADD COLUMN batch_id TEXT");
+  db.exec("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch_id) WHERE batch_id IS NOT NULL");
 }

@@ -10,6 +10,7 @@ export interface OutboxRow {
   next_attempt_at: number;
   acked_at: number | null;
   last_error: string | null;
+  batch_id: string | null;
   created_at: number;
 }
 
@@ -33,6 +34,20 @@ export class OutboxStore {
         : "SELECT * FROM outbox WHERE acked_at IS NULL AND next_attempt_at <= ? ORDER BY outbox_id LIMIT ?";
     const args = now === Number.POSITIVE_INFINITY ? [limit] : [now, limit];
     return this.db.prepare(sql).all(...args) as OutboxRow[];
+  }
+
+  /** Puts never-attempted messages into one batch, for good: the batch is always resent whole. */
+  assignBatch(outboxIds: number[], batchId: string): void {
+    const set = this.db.prepare("UPDATE outbox SET batch_id = ? WHERE outbox_id = ? AND batch_id IS NULL");
+    this.db.transaction(() => {
+      for (const id of outboxIds) set.run(batchId, id);
+    })();
+  }
+
+  batch(batchId: string): OutboxRow[] {
+    return this.db
+      .prepare("SELECT * FROM outbox WHERE batch_id = ? ORDER BY outbox_id")
+      .all(batchId) as OutboxRow[];
   }
 
   markAcked(outboxId: number, now: number): void {
