@@ -75,12 +75,21 @@ export interface PaycardModule {
   readonly certificate: SignedPaycardCertificate;
   /** Add Paycard 1–2: Confirm Paycard; the broker answers with the questions to ask (Take Question). */
   confirm(ctx: PaycardContext): Promise<TakeQuestion>;
-  /** Add Paycard 3: Answer Response; stores the credential in `ctx.storage`. Wrong answers reject. */
+  /**
+   * Add Paycard 3: Answer Response; stores the credential in `ctx.storage`. Wrong answers reject with
+   * `wrong_answer` (`details.attemptsLeft`: ask again in the same session) or `too_many_attempts`
+   * (the session is over: start again with `confirm`).
+   */
   answer(
     ctx: PaycardContext,
     args: { sessionId: string; answers: Record<string, string> },
   ): Promise<PaycardBinding>;
-  /** Inquiry Payment: the broker holds the amount and returns its endorsement of this digest. */
+  /**
+   * Inquiry Payment: the broker holds the amount and returns its endorsement of this digest. The
+   * same digest again returns the same endorsement. Refusals: `insufficient_funds`
+   * (`details.available`), `already_endorsed`, `order_expired`, `unauthorized` (credential no longer
+   * valid: add the Paycard again), `no_paycard` (nothing stored for this Paycard).
+   */
   inquirePayment(ctx: PaycardContext, args: InquirePaymentArgs): Promise<SignedEndorsement>;
   balance(ctx: PaycardContext, args: { paycardId: string }): Promise<Balance>;
   /** Forgets the credential of a removed Paycard. */

@@ -135,6 +135,7 @@ describe("Inquiry Payment", () => {
     const cases: [string, Record<string, unknown>, string][] = [
       ["zero amount", { amount: usd("0") }, "invalid_request"],
       ["malformed amount", { amount: { currency: "USD", value: "0.1234567" } }, "invalid_request"],
+      ["absurd amount", { amount: { currency: "USD", value: "9999999999999.999999" } }, "invalid_request"],
       ["another currency", { amount: { currency: "EUR", value: "0.01" } }, "mismatch"],
       ["expired order", { orderExpiresAt: new Date(Date.now() - 1000).toISOString() }, "order_expired"],
       ["unknown vendor", { vendorId: unregisteredVendor }, "unknown_player"],
