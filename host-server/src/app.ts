@@ -3,6 +3,7 @@
  * and every protocol's routes. No listening here (`index.ts` does that).
  */
 import swagger from "@fastify/swagger";
+import { QuickPayError } from "@quickpay/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import type { HostContext } from "./context";
@@ -25,6 +26,10 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
   const app = Fastify({
     logger: { level: options.logLevel },
     bodyLimit: options.bodyLimit,
+    // Errors fastify raises before routing (a malformed URL, a bad content-type header) get our shape too.
+    frameworkErrors: (error, _request, reply) => {
+      reply.status(400).send(new QuickPayError("invalid_request", error.message).toJSON());
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   // Replies are built by the host from typed values; response schemas document them for OpenAPI.
