@@ -2,7 +2,7 @@
  * `startDemoBank`: the reference broker — the broker kit with the demo key, an account-number + PIN
  * policy and seeded demo accounts. With an operator token it admits itself to the host (Add Broker).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -47,8 +47,12 @@ export interface RunningBroker {
 }
 
 export async function startDemoBank(options: DemoBankOptions): Promise<RunningBroker> {
-  const dbPath = options.dbPath ?? join(mkdtempSync(join(tmpdir(), "quickpay-demo-bank-")), "ledger.sqlite");
-  const ledger = Ledger.open(dbPath);
+  // Without a dbPath the ledger lives in a temp dir that is removed on close.
+  const tempDir = options.dbPath ? undefined : mkdtempSync(join(tmpdir(), "quickpay-demo-bank-"));
+  const ledger = Ledger.open(options.dbPath ?? join(tempDir!, "ledger.sqlite"));
+  const removeTemp = () => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
   const seed = options.seed ?? true;
   if (seed) seedDemoAccounts(ledger, (options.now?.() ?? new Date()).getTime());
   let server: RunningBrokerServer;
@@ -70,11 +74,17 @@ export async function startDemoBank(options: DemoBankOptions): Promise<RunningBr
     });
   } catch (error) {
     ledger.close();
+    removeTemp();
     throw error;
   }
-  const close = async () => {
-    await server.close();
-    ledger.close();
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      await server.close();
+      ledger.close();
+      removeTemp();
+    })();
+    return closed;
   };
   try {
     if (options.operatorToken) await addBrokerToHost(options, server);
