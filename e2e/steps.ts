@@ -65,3 +65,24 @@ export function payButton(page: Page, itemId: string) {
     .locator(`quickpay-button[item="${itemId}"] button, button[data-quickpay-item="${itemId}"]`)
     .first();
 }
+
+/**
+ * Stops every service worker of the profile, the Wallet's included, through the DevTools protocol
+ * (docs/notes/playwright-mv3-recipe.md, gotcha 8), and waits until the browser reports the Wallet's
+ * worker stopped: its globals and in-memory waiters are gone; the next message starts a new one.
+ */
+export async function stopWalletWorker(page: Page, extensionId: string): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const walletScript = `chrome-extension://${extensionId}/`;
+  let asked = false;
+  let stopped = false;
+  cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
+    const wallet = versions.filter((v) => v.scriptURL.startsWith(walletScript));
+    if (asked && wallet.some((v) => v.runningStatus === "stopped")) stopped = true;
+  });
+  await cdp.send("ServiceWorker.enable");
+  asked = true;
+  await cdp.send("ServiceWorker.stopAllWorkers");
+  await expect.poll(() => stopped, { message: "the Wallet's service worker did not stop" }).toBe(true);
+  await cdp.detach();
+}

@@ -32,3 +32,23 @@ describe("classifySender", () => {
     expect(classifySender({ id: ext, url: "chrome-extension://other/popup.html" }, ext)).toBeUndefined();
   });
 });
+
+describe("classifySender in Firefox", () => {
+  const uuid = "moz-extension://0f6a3b1e-8c7d-4e2f-9a1b-2c3d4e5f6a7b";
+  const geckoId = "wallet@quickpay.example";
+
+  it("recognises the Wallet's pages by the per-install moz-extension origin, not the id", () => {
+    expect(
+      classifySender({ id: geckoId, url: `${uuid}/confirm.html?id=x`, tab: { id: 2 } }, geckoId, uuid),
+    ).toEqual({ kind: "ui" });
+    expect(
+      classifySender({ id: geckoId, url: `chrome-extension://${geckoId}/popup.html` }, geckoId, uuid),
+    ).toBeUndefined();
+  });
+
+  it("takes a content script's origin from its url when the browser reports no origin", () => {
+    expect(
+      classifySender({ id: geckoId, url: "https://shop.example/a?b", tab: { id: 1 } }, geckoId, uuid),
+    ).toEqual({ kind: "page", origin: "https://shop.example" });
+  });
+});

@@ -7,13 +7,21 @@ import type { SenderInfo } from "../shared/messages";
 export interface RuntimeSender {
   id?: string;
   url?: string;
+  /** Chrome only (the polyfill's types leave it out): preferred over `url` when present. */
   origin?: string;
   tab?: { id?: number; url?: string };
 }
 
-export function classifySender(sender: RuntimeSender, extensionId: string): SenderInfo | undefined {
+/**
+ * `extensionOrigin` is what `runtime.getURL("")` starts with: `chrome-extension://<id>` in Chromium,
+ * `moz-extension://<per-install uuid>` in Firefox (where it is not derived from the id).
+ */
+export function classifySender(
+  sender: RuntimeSender,
+  extensionId: string,
+  extensionOrigin = `chrome-extension://${extensionId}`,
+): SenderInfo | undefined {
   if (sender.id !== extensionId) return undefined;
-  const extensionOrigin = `chrome-extension://${extensionId}`;
   const url = sender.url ?? "";
   // A content script's messages carry the tab; the Wallet's own pages have the extension's origin.
   if (!sender.tab || url.startsWith(`${extensionOrigin}/`)) {

@@ -1,5 +1,6 @@
 import { type PayResult, QuickPayError, type WalletInfo } from "@quickpay/protocol";
 import { describe, expect, it } from "vitest";
+import { WalletUnreachable } from "../shared/reply";
 import { handlePageRequest, type WalletPort } from "./bridge";
 
 const result: PayResult = {
@@ -54,6 +55,17 @@ describe("handlePageRequest", () => {
   it("asks again when the service worker went away mid-wait", async () => {
     const { wallet, calls } = port([
       new Error("The message port closed before a response was received."),
+      result,
+    ]);
+    await expect(handlePageRequest({ method: "pay", params: { itemId: "a" } }, wallet)).resolves.toEqual(
+      result,
+    );
+    expect(calls.filter((c) => c.startsWith("await"))).toHaveLength(2);
+  });
+
+  it("asks again when no reply came back at all (the polyfill resolves a closed port to nothing)", async () => {
+    const { wallet, calls } = port([
+      new WalletUnreachable('no reply from the Wallet to "page.awaitPay"'),
       result,
     ]);
     await expect(handlePageRequest({ method: "pay", params: { itemId: "a" } }, wallet)).resolves.toEqual(

@@ -38,7 +38,8 @@ export async function handlePageRequest(raw: unknown, wallet: WalletPort): Promi
     try {
       return await wallet.awaitPay(purchaseId);
     } catch (error) {
-      // A QuickPayError is the purchase's real outcome; anything else is the worker restarting.
+      // A QuickPayError is the purchase's real outcome; anything else (WalletUnreachable: no reply at
+      // all, or the browser's "message channel closed") is the service worker having been stopped.
       if (error instanceof QuickPayError || attempt >= AWAIT_RETRIES) throw error;
     }
   }

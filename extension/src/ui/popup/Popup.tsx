@@ -1,6 +1,7 @@
 /** The popup: the active Paycard, its balance, recent orders, and the wallet's registration state. */
 import { displayMoney } from "@quickpay/protocol";
 import { useCallback, useEffect, useState } from "react";
+import browser from "webextension-polyfill";
 import { callWallet } from "../../shared/client";
 import type { BalanceView, OrderView, PaycardView, WalletStatus } from "../../shared/messages";
 import { errorText } from "../shared/mount";
@@ -90,7 +91,7 @@ export function Popup() {
           data-testid="add-paycard-link"
           onClick={(e) => {
             e.preventDefault();
-            void chrome.runtime.openOptionsPage();
+            void browser.runtime.openOptionsPage();
           }}
         >
           Add Paycard
