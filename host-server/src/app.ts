@@ -28,7 +28,10 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
     bodyLimit: options.bodyLimit,
     // Errors fastify raises before routing (a malformed URL, a bad content-type header) get our shape too.
     frameworkErrors: (error, _request, reply) => {
-      reply.status(400).send(new QuickPayError("invalid_request", error.message).toJSON());
+      // The generic reply type of this hook is unresolved; the raw send is all it needs.
+      (reply as unknown as { code(n: number): { send(b: unknown): void } })
+        .code(400)
+        .send(new QuickPayError("invalid_request", error.message).toJSON());
     },
   });
   app.setValidatorCompiler(validatorCompiler);
