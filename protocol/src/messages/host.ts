@@ -206,3 +206,16 @@ export const SetPlayerStatus = defineMessage({
   body: z.object({ playerId: PlayerId, status: z.enum(["active", "suspended"]) }).strict(),
   reply: z.object({ playerId: PlayerId, status: z.enum(["active", "suspended"]) }).strict(),
 });
+
+/**
+ * What each mailbox message's `body` holds, by `kind`: a memo is the PostMessage body without `to`;
+ * a SettlementApproval is the host-signed approval (verify it with `GET /v1/host`'s key); a
+ * RefundNotice (to the wallet of a revoked order) repeats the RevokeAlert.
+ */
+export const mailBodies = {
+  Memo: PostMessage.body.omit({ to: true }),
+  SettlementApproval: SignedHostApproval,
+  RevokeAlert,
+  RefundNotice: RevokeAlert,
+} as const;
+export type MailKind = keyof typeof mailBodies;
