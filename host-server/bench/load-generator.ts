@@ -37,6 +37,8 @@ export interface PhaseResult {
   p99Ms: number;
   /** Open loop only: the rate asked for and the rate actually offered. */
   offeredPerSecond?: number;
+  /** CPU this load-generator process used during the phase, in ms (user + system). */
+  clientCpuMs: number;
 }
 
 export interface StormSent {
@@ -67,6 +69,12 @@ function prepare(count: number, batchSize: number): PreparedRequest[] {
   return out;
 }
 
+/** CPU this process used since `since` (a process.cpuUsage() taken after preparing), in ms. */
+function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return Math.round((used.user + used.system) / 1000);
+}
+
 function summarise(
   latencies: number[],
   ok: number,
@@ -74,9 +82,11 @@ function summarise(
   firstError: string | undefined,
   elapsedMs: number,
   batchSize: number,
+  clientCpuMs: number,
 ): PhaseResult {
   const requests = ok + errors;
   return {
+    clientCpuMs,
     requests,
     registrations: ok * batchSize,
     ok,
@@ -91,7 +101,9 @@ function summarise(
 }
 
 /** N workers, each sending its next request as soon as the last is answered. */
-async function closedLoop(c: Extract<Command, { kind: "closed" }>): Promise<PhaseResult> {
+async function closedLoop(
+  c: Extract<Command, { kind: "closed" }>,
+): Promise<Omit<PhaseResult, "clientCpuMs">> {
   const http = need();
   const requests = prepare(c.maxRequests, c.batchSize);
   const latencies: number[] = [];
@@ -99,6 +111,7 @@ async function closedLoop(c: Extract<Command, { kind: "closed" }>): Promise<Phas
   let errors = 0;
   let firstError: string | undefined;
   let next = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const end = start + c.durationMs;
   const worker = async () => {
@@ -120,7 +133,8 @@ async function closedLoop(c: Extract<Command, { kind: "closed" }>): Promise<Phas
     }
   };
   await Promise.all(Array.from({ length: c.concurrency }, worker));
-  return summarise(latencies, ok, errors, firstError, performance.now() - start, c.batchSize);
+  const elapsed = performance.now() - start;
+  return summarise(latencies, ok, errors, firstError, elapsed, c.batchSize, cpuMsSince(cpu));
 }
 
 /** A fixed offered rate: request i is due at start + i/rate, whatever happened to earlier ones. */
@@ -134,6 +148,7 @@ async function openLoop(c: Extract<Command, { kind: "open" }>): Promise<PhaseRes
   let firstError: string | undefined;
   let sent = 0;
   const inFlight = new Set<Promise<void>>();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const interval = 1000 / c.rate;
   await new Promise<void>((resolve) => {
@@ -167,7 +182,7 @@ async function openLoop(c: Extract<Command, { kind: "open" }>): Promise<PhaseRes
   });
   const offeredMs = performance.now() - start;
   await Promise.all(inFlight);
-  const result = summarise(latencies, ok, errors, firstError, performance.now() - start, 1);
+  const result = summarise(latencies, ok, errors, firstError, performance.now() - start, 1, cpuMsSince(cpu));
   return { ...result, offeredPerSecond: perSecond(total, offeredMs) };
 }
 

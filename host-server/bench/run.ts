@@ -5,7 +5,7 @@
  * summary and writes `bench/results/host.json` at the repository root. Bounded: ~1 minute a store.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateKeyPair, playerIdFor, signEnvelope } from "@quickpay/protocol";
@@ -15,6 +15,8 @@ import { postgresInstalled, startTestCluster } from "../src/store/postgres/test-
 import { createSqliteStore } from "../src/store/sqlite";
 import type { HostStore } from "../src/store/types";
 import { LoadGenerator } from "./load-client";
+import type { PhaseResult } from "./load-generator";
+import { profiled } from "./profile";
 import { round } from "./stats";
 import { judgeStorm, type StormUnique } from "./storm";
 import { measureVerifyPerSecond } from "./verify-rate";
@@ -25,7 +27,7 @@ const VENDORS = 16;
 const PLAN = {
   warmupMs: 1_500,
   saturationMs: 6_000,
-  saturationConcurrency: 64,
+  saturationConcurrency: Number(process.env.BENCH_CONCURRENCY ?? 64),
   halfLoadMs: 6_000,
   batchMs: 4_000,
   stormUniques: 3_000,
@@ -94,24 +96,46 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
   const load = new LoadGenerator();
   try {
     await load.send({ kind: "init", url: host.url, vendors: await registerVendors(host.url) });
+    // The host runs in this process: its CPU per phase is this process's CPU (the orchestrator
+    // itself only waits meanwhile; the host idles while the client prepares, so the total counts
+    // the run itself). PostgreSQL's own processes are not counted.
+    const withHostCpu = async (run: () => Promise<PhaseResult>) => {
+      const before = process.cpuUsage();
+      const result = await run();
+      const used = process.cpuUsage(before);
+      return { ...result, hostCpuMs: Math.round((used.user + used.system) / 1000) };
+    };
     const closed = (batchSize: number, concurrency: number, durationMs: number, maxRequests: number) =>
-      load.send({ kind: "closed", batchSize, concurrency, durationMs, maxRequests });
+      withHostCpu(() => load.send({ kind: "closed", batchSize, concurrency, durationMs, maxRequests }));
 
-    await closed(1, 32, PLAN.warmupMs, 6_000);
-    const saturation = await closed(1, PLAN.saturationConcurrency, PLAN.saturationMs, 80_000);
-    log(
-      `single, saturation: ${saturation.registrationsPerSecond}/s p50 ${saturation.p50Ms} ms p99 ${saturation.p99Ms} ms`,
+    const warmup = await closed(1, 32, PLAN.warmupMs, 6_000);
+    // Sign enough for three times the warm-up's rate (signing 80k would cost the client 4 s).
+    const enough = Math.min(
+      80_000,
+      Math.max(6_000, Math.ceil((warmup.registrationsPerSecond * 3 * PLAN.saturationMs) / 1000)),
     );
-    const half = await load.send({
-      kind: "open",
-      rate: Math.max(10, Math.round(saturation.registrationsPerSecond / 2)),
-      durationMs: PLAN.halfLoadMs,
-    });
-    log(`single, 50% offered (${half.offeredPerSecond}/s): p50 ${half.p50Ms} ms p99 ${half.p99Ms} ms`);
-    const batched100 = await closed(100, 8, PLAN.batchMs, 2_000);
-    log(`batches of 100: ${batched100.registrationsPerSecond} registrations/s`);
-    const batched1000 = await closed(1000, 4, PLAN.batchMs, 300);
-    log(`batches of 1000: ${batched1000.registrationsPerSecond} registrations/s`);
+    const saturation = await profiled(`${kind}-saturation`, () =>
+      closed(1, PLAN.saturationConcurrency, PLAN.saturationMs, enough),
+    );
+    const cores = (p: PhaseResult & { hostCpuMs: number }) =>
+      `(host ${round(p.hostCpuMs / p.elapsedMs, 2)} cores, client ${round(p.clientCpuMs / p.elapsedMs, 2)})`;
+    log(
+      `single, saturation: ${saturation.registrationsPerSecond}/s p50 ${saturation.p50Ms} ms p99 ${saturation.p99Ms} ms ${cores(saturation)}`,
+    );
+    const half = await withHostCpu(() =>
+      load.send({
+        kind: "open",
+        rate: Math.max(10, Math.round(saturation.registrationsPerSecond / 2)),
+        durationMs: PLAN.halfLoadMs,
+      }),
+    );
+    log(
+      `single, 50% offered (${half.offeredPerSecond}/s): p50 ${half.p50Ms} ms p99 ${half.p99Ms} ms ${cores(half)}`,
+    );
+    const batched100 = await closed(100, 8, PLAN.batchMs, 1_000);
+    log(`batches of 100: ${batched100.registrationsPerSecond} registrations/s ${cores(batched100)}`);
+    const batched1000 = await closed(1000, 4, PLAN.batchMs, 150);
+    log(`batches of 1000: ${batched1000.registrationsPerSecond} registrations/s ${cores(batched1000)}`);
 
     const storm = await load.send({
       kind: "storm",
@@ -133,11 +157,15 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
     await check.close();
     log(`retry storm: ${JSON.stringify(verdict)}`);
 
-    const phase = (p: typeof saturation) => ({
+    const phase = (p: PhaseResult & { hostCpuMs: number }) => ({
       perSecond: p.registrationsPerSecond,
       p50Ms: p.p50Ms,
       p99Ms: p.p99Ms,
       ratioToVerify: ratio(p.registrationsPerSecond, verifyPerSecond),
+      // Cores busy on average (1.0 = one core) and CPU per registration, for host and client.
+      hostCores: round(p.hostCpuMs / p.elapsedMs, 2),
+      clientCores: round(p.clientCpuMs / p.elapsedMs, 2),
+      hostCpuUsPerRegistration: p.registrations ? round((p.hostCpuMs * 1000) / p.registrations, 1) : null,
       ...(p.errors ? { errors: p.errors, firstError: p.firstError } : {}),
     });
     return {
@@ -166,14 +194,19 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
 const started = performance.now();
 const verifyPerSecond = measureVerifyPerSecond(1_000);
 console.log(`native Ed25519 verify (node:crypto, one core): ${verifyPerSecond}/s`);
-const kinds: StoreKind[] = ["sqlite"];
-if (postgresInstalled()) kinds.push("postgres");
-else console.log("PostgreSQL is not installed (scripts/ensure-postgres.sh): benchmarking SQLite only");
+// BENCH_STORES=sqlite (or postgres) narrows the run, e.g. while profiling one store.
+const wanted = (process.env.BENCH_STORES ?? "sqlite,postgres").split(",");
+const kinds: StoreKind[] = (["sqlite", "postgres"] as const).filter((k) => wanted.includes(k));
+if (kinds.includes("postgres") && !postgresInstalled()) {
+  console.log("PostgreSQL is not installed (scripts/ensure-postgres.sh): benchmarking SQLite only");
+  kinds.splice(kinds.indexOf("postgres"), 1);
+}
 
 const results = [];
 for (const kind of kinds) results.push(await benchStore(kind, verifyPerSecond));
 const output = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  // Load average when the run ended: other work on the machine shares the cores with the bench.
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage: loadavg() },
   measuredAt: new Date().toISOString(),
   durationSeconds: round((performance.now() - started) / 1000, 1),
   results,
