@@ -1,5 +1,5 @@
 /** Settle With Host by majority vote, and Register Revoke with its alerts, over real HTTP. */
-import { canonicalBytes, verify } from "@quickpay/protocol";
+import { canonicalBytes, mailBodies, verify } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endorsed, envelope, get, makePlayer, post, startTestHost } from "../test-kit";
 
@@ -76,6 +76,7 @@ describe("Settle With Host", () => {
     expect(approvals.map((m) => m.body.approval.orderDigest).sort()).toEqual(
       [a.orderDigest, b.orderDigest].sort(),
     );
+    for (const m of approvals) expect(() => mailBodies.SettlementApproval.parse(m.body)).not.toThrow();
   });
 
   it("rejects without a majority, without an endorsement, with a forged one, and for another vendor", async () => {
@@ -167,6 +168,7 @@ describe("Register Revoke", () => {
         reason: "returned goods",
       },
     });
+    expect(() => mailBodies.RevokeAlert.parse(alerts.messages[0]!.body)).not.toThrow();
     const notices = await fetchMail(t.wallet, walletBefore.cursor ?? undefined);
     expect(notices.messages.map((m) => m.kind)).toEqual(["RefundNotice"]);
 
