@@ -11,7 +11,9 @@ import {
   newId,
   parseMoney,
   randomBytes,
+  sendMessage,
   sha256Hex,
+  signEnvelope,
 } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { paycardCodeHash } from "./code-hash";
@@ -207,6 +209,26 @@ export function describePaycardConformance(name: string, setup: () => Promise<Co
       const micros = (m: MoneyWire) => parseMoney(m).micros;
       expect(micros(b.held)).toBe(2 * micros(s.amounts.affordable));
       expect(micros(b.available)).toBe(micros(b.balance) - micros(b.held));
+    });
+
+    it("lets the vendor's Check Commit find the endorsement live, after which the amount is spent", async () => {
+      const signed = await s.module.inquirePayment(ctx, order(s.amounts.affordable));
+      const before = await s.module.balance(ctx, { paycardId: binding.paycardId });
+      const { commitId, orderDigest, vendorId, amount } = signed.endorsement;
+      const check = await signEnvelope(vendor.signer, "CheckCommit", {
+        commitId,
+        orderDigest,
+        vendorId,
+        amount,
+      });
+      const reply = await sendMessage(broker.endpoint!, "CheckCommit", check);
+      expect(reply).toEqual({ commitId, status: "live" });
+      const after = await s.module.balance(ctx, { paycardId: binding.paycardId });
+      const micros = (m: MoneyWire) => parseMoney(m).micros;
+      // Spent, not released: the amount stays out of `available`, whether the broker captured it at
+      // once (micro) or keeps holding it for the vendor.
+      expect(micros(after.available)).toBe(micros(before.available));
+      expect(micros(after.balance)).toBeLessThanOrEqual(micros(before.balance));
     });
 
     it("forget() drops the credential, so the Paycard can no longer pay", async () => {
