@@ -49,7 +49,10 @@ export async function authenticateSelfSigned(
   kind: "wallet" | "vendor",
   envelope: Envelope,
   publicKey: string,
+  clientIp: string,
 ): Promise<string> {
+  // A fresh key is free, so a per-player budget cannot stop a flood of registrations; the IP's can.
+  ctx.registrationLimiter.take(`ip:${clientIp}`);
   const id = playerIdFor(kind, publicKey);
   if (envelope.from !== id) {
     throw new QuickPayError("forbidden", `from must be ${id}, the ${kind} id of the key being registered`);

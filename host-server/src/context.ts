@@ -14,4 +14,6 @@ export interface HostContext {
   operatorToken: string;
   host: { id: string; keys: KeyPair; registeredAt: string };
   limiter: RateLimiter;
+  /** Per client IP, for the self-signed registrations anyone can send with a fresh key. */
+  registrationLimiter: RateLimiter;
 }

@@ -31,6 +31,8 @@ export interface HostOptions {
   windowMs?: number;
   /** Per-player rate limit (default 1000/s sustained, burst 2000). */
   rateLimit?: { perSecond: number; burst: number };
+  /** Register Wallet / Register Vendor per client IP (default 50/s sustained, burst 500). */
+  registrationRateLimit?: { perSecond: number; burst: number };
   /** Group commit collection window, ms (default 2). */
   groupCommitMs?: number;
   /** Request body limit, bytes (default 2 MiB). */
@@ -76,6 +78,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     operatorToken,
     host: await loadHostKey(store, now()),
     limiter: new RateLimiter(options.rateLimit ?? { perSecond: 1000, burst: 2000 }),
+    registrationLimiter: new RateLimiter(options.registrationRateLimit ?? { perSecond: 50, burst: 500 }),
   };
   const app = await buildApp(ctx, {
     logLevel: options.logLevel ?? process.env.LOG_LEVEL ?? "silent",

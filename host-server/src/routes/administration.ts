@@ -29,8 +29,8 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
   envelopeRoute(
     app,
     "RegisterWallet",
-    async (envelope, raw) => {
-      const walletId = await authenticateSelfSigned(ctx, "wallet", raw, envelope.body.publicKey);
+    async (envelope, raw, request) => {
+      const walletId = await authenticateSelfSigned(ctx, "wallet", raw, envelope.body.publicKey, request.ip);
       const at = ctx.now().toISOString();
       const player: PlayerRecord = {
         id: walletId,
@@ -54,9 +54,9 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
   envelopeRoute(
     app,
     "RegisterVendor",
-    async (envelope, raw) => {
+    async (envelope, raw, request) => {
       const body = envelope.body;
-      const vendorId = await authenticateSelfSigned(ctx, "vendor", raw, body.publicKey);
+      const vendorId = await authenticateSelfSigned(ctx, "vendor", raw, body.publicKey, request.ip);
       const at = ctx.now().toISOString();
       const player: PlayerRecord = {
         id: vendorId,

@@ -1,10 +1,14 @@
 /** Health, metrics, OpenAPI, the operator's dispute view, body-size limits and per-player rate limits. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endorsed, envelope, get, post, startTestHost } from "../test-kit";
+import { endorsed, envelope, get, makePlayer, post, startTestHost } from "../test-kit";
 
 let t: Awaited<ReturnType<typeof startTestHost>>;
 beforeAll(async () => {
-  t = await startTestHost({ bodyLimit: 64 * 1024, rateLimit: { perSecond: 0.001, burst: 30 } });
+  t = await startTestHost({
+    bodyLimit: 64 * 1024,
+    rateLimit: { perSecond: 0.001, burst: 30 },
+    registrationRateLimit: { perSecond: 0.001, burst: 5 },
+  });
 });
 afterAll(async () => t.host.close());
 const url = (path: string) => `${t.host.url}${path}`;
@@ -80,6 +84,23 @@ describe("operations", () => {
     });
     expect(wrongType.status).toBe(415);
     expect((await wrongType.json()).error.code).toBe("invalid_request");
+  });
+
+  it("rate-limits self-registrations per client IP, whatever the key", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const w = makePlayer("wallet");
+      statuses.push(
+        (
+          await post(
+            url("/v1/register-wallet"),
+            await envelope(w, "RegisterWallet", { publicKey: w.publicKey }),
+          )
+        ).status,
+      );
+    }
+    // The test host's own setup registered a wallet and a vendor: 3 more fit in the burst of 5.
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
   });
 
   it("rate-limits a player that sends too fast with rate_limited, leaving others alone", async () => {
