@@ -3,6 +3,7 @@ import {
   assertEndorsementSignature,
   type MoneyWire,
   newId,
+  parseMoney,
   randomBytes,
   sendMessage,
   sha256Hex,
@@ -169,7 +170,7 @@ describe("Check Commit", () => {
     expect(r.json).toEqual({ commitId: endorsement.endorsement.commitId, status: "live" });
     const after = await balance();
     // One cent paid: the balance is a cent lower, nothing more is held, available a cent lower.
-    const cents = (m: MoneyWire) => Math.round(Number(m.value) * 100);
+    const cents = (m: MoneyWire) => parseMoney(m).micros / 10_000;
     expect(cents(after.balance)).toBe(cents(before.balance) - 1);
     expect(after.held).toEqual(before.held);
     expect(cents(after.available)).toBe(cents(before.available) - 1);
@@ -227,7 +228,7 @@ describe("Check Commit", () => {
       expect(r.status).toBe(410);
       expect(r.json.error?.code).toBe("order_expired");
       const after = await balance();
-      expect(Number(after.held.value)).toBeLessThan(Number(heldBefore.value));
+      expect(parseMoney(after.held).micros).toBeLessThan(parseMoney(heldBefore).micros);
       expect(f.broker.ledger.commitments.get(endorsement.endorsement.commitId)?.status).toBe("released");
     } finally {
       f.clock.offsetMs = 0;
