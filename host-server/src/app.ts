@@ -46,6 +46,7 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
         version: "1.0.0",
         description: "Directory, three-sided order registrations, settlement by majority vote, mailbox.",
       },
+      components: { securitySchemes: { operator: { type: "http", scheme: "bearer" } } },
     },
     transform: jsonSchemaTransform,
   });

@@ -30,6 +30,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const qp = toQuickPayError(error);
     if (qp.code === "internal") request.log.error({ err: error }, "request failed");
+    else request.log.info({ code: qp.code, url: request.url }, qp.message);
     // Keep the transport status of fastify's own 4xx (e.g. 415) when it is more precise than the code's.
     const fastifyStatus = (error as FastifyError).statusCode;
     const status =

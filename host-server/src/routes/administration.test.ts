@@ -172,6 +172,7 @@ describe("Add Broker and Set Player Status (operator)", () => {
   it("serves its own key at /v1/host and answers unknown routes with not_found", async () => {
     const host = await get(`${t.host.url}/v1/host`);
     expect(host.json).toMatchObject({ id: t.host.hostId, kind: "host", status: "active" });
+    expect((await get(`${t.host.url}/v1/directory/${t.host.hostId}`)).json).toEqual(host.json);
     expect(await get(`${t.host.url}/v1/nope`)).toMatchObject({
       status: 404,
       json: { error: { code: "not_found" } },

@@ -25,6 +25,17 @@ export function toDirectoryEntry(p: PlayerRecord): DirectoryEntry {
   return DirectoryEntry.parse(p);
 }
 
+/** The host itself is in its own directory, so `h_…` resolves like any other player id. */
+function hostEntry(ctx: HostContext): DirectoryEntry {
+  return {
+    id: ctx.host.id,
+    kind: "host",
+    publicKey: ctx.host.keys.publicKey,
+    status: "active",
+    registeredAt: ctx.host.registeredAt,
+  };
+}
+
 export function administrationRoutes(app: HostApp, ctx: HostContext): void {
   envelopeRoute(
     app,
@@ -88,6 +99,7 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
       schema: {
         summary: messages.AddBroker.summary,
         tags: ["operator"],
+        security: [{ operator: [] }],
         body: messages.AddBroker.body,
         response: { 200: messages.AddBroker.reply },
       },
@@ -116,6 +128,7 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
       schema: {
         summary: messages.SetPlayerStatus.summary,
         tags: ["operator"],
+        security: [{ operator: [] }],
         body: messages.SetPlayerStatus.body,
         response: { 200: messages.SetPlayerStatus.reply },
       },
@@ -142,6 +155,10 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
       },
     },
     async (request, reply) => {
+      if (request.params.playerId === ctx.host.id) {
+        reply.header("cache-control", `public, max-age=${DIRECTORY_MAX_AGE_S}`);
+        return hostEntry(ctx);
+      }
       const player = await ctx.store.getPlayer(request.params.playerId);
       if (!player) {
         reply.header("cache-control", "no-store");
@@ -184,13 +201,7 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
     },
     async (_request, reply) => {
       reply.header("cache-control", `public, max-age=${DIRECTORY_MAX_AGE_S}`);
-      return {
-        id: ctx.host.id,
-        kind: "host" as const,
-        publicKey: ctx.host.keys.publicKey,
-        status: "active" as const,
-        registeredAt: ctx.host.registeredAt,
-      };
+      return hostEntry(ctx);
     },
   );
 }

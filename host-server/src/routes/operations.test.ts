@@ -34,6 +34,8 @@ describe("operations", () => {
       expect(doc.paths[path]?.post, path).toBeDefined();
     }
     expect(doc.paths["/v1/directory/{playerId}"].get).toBeDefined();
+    expect(doc.paths["/v1/admin/add-broker"].post.security).toEqual([{ operator: [] }]);
+    expect(doc.components.securitySchemes.operator).toEqual({ type: "http", scheme: "bearer" });
     const body = doc.paths["/v1/register-delivery"].post.requestBody.content["application/json"].schema;
     expect(JSON.stringify(body)).toContain("orderDigest");
   });

@@ -29,6 +29,7 @@ export function operatorRoutes(app: HostApp, ctx: HostContext): void {
       schema: {
         summary: "Dispute view: every registration, revoke and settlement of one order digest.",
         tags: ["operator"],
+        security: [{ operator: [] }],
         params: z.object({ digest: Digest }),
       },
       onRequest,
@@ -49,6 +50,7 @@ export function operatorRoutes(app: HostApp, ctx: HostContext): void {
       schema: {
         summary: "Players in the directory, by kind, paged by id.",
         tags: ["operator"],
+        security: [{ operator: [] }],
         querystring: z.object({
           kind: z.enum(["wallet", "vendor", "broker"]).optional(),
           after: z.string().max(100).optional(),
@@ -66,6 +68,7 @@ export function operatorRoutes(app: HostApp, ctx: HostContext): void {
       schema: {
         summary: "Settlements with settledAt in [since, until).",
         tags: ["operator"],
+        security: [{ operator: [] }],
         querystring: z.object({ since: z.iso.datetime().optional(), until: z.iso.datetime().optional() }),
       },
       onRequest,
