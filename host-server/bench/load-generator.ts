@@ -19,7 +19,15 @@ import { planStorm, type StormPlan, type StormSend } from "./storm";
 
 export type Command =
   | { kind: "init"; url: string; vendors: { playerId: string; privateKey: string }[] }
-  | { kind: "closed"; batchSize: number; concurrency: number; durationMs: number; maxRequests: number }
+  | {
+      kind: "closed";
+      batchSize: number;
+      concurrency: number;
+      durationMs: number;
+      maxRequests: number;
+      /** More hosts (same database) to spread requests over, round robin with the first. */
+      alsoUrls?: string[];
+    }
   | { kind: "open"; rate: number; durationMs: number }
   | { kind: "storm"; uniques: number; concurrency: number }
   | { kind: "exit" };
@@ -104,7 +112,7 @@ function summarise(
 async function closedLoop(
   c: Extract<Command, { kind: "closed" }>,
 ): Promise<Omit<PhaseResult, "clientCpuMs">> {
-  const http = need();
+  const clients = [need(), ...(c.alsoUrls ?? []).map((url) => new HostClient(url, 512))];
   const requests = prepare(c.maxRequests, c.batchSize);
   const latencies: number[] = [];
   let ok = 0;
@@ -116,6 +124,7 @@ async function closedLoop(
   const end = start + c.durationMs;
   const worker = async () => {
     while (next < requests.length && performance.now() < end) {
+      const http = clients[next % clients.length] as HostClient;
       const r = requests[next++] as PreparedRequest;
       const t = performance.now();
       try {
@@ -134,6 +143,7 @@ async function closedLoop(
   };
   await Promise.all(Array.from({ length: c.concurrency }, worker));
   const elapsed = performance.now() - start;
+  for (const extra of clients.slice(1)) extra.close();
   return summarise(latencies, ok, errors, firstError, elapsed, c.batchSize, cpuMsSince(cpu));
 }
 

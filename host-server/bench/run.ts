@@ -14,6 +14,7 @@ import { createPostgresStore } from "../src/store/postgres/index";
 import { postgresInstalled, startTestCluster } from "../src/store/postgres/test-cluster";
 import { createSqliteStore } from "../src/store/sqlite";
 import type { HostStore } from "../src/store/types";
+import { startHostProcess } from "./host-process";
 import { LoadGenerator } from "./load-client";
 import type { PhaseResult } from "./load-generator";
 import { profiled } from "./profile";
@@ -119,6 +120,17 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
     );
     const cores = (p: PhaseResult & { hostCpuMs: number }) =>
       `(host ${round(p.hostCpuMs / p.elapsedMs, 2)} cores, client ${round(p.clientCpuMs / p.elapsedMs, 2)})`;
+    const phase = (p: PhaseResult & { hostCpuMs: number }) => ({
+      perSecond: p.registrationsPerSecond,
+      p50Ms: p.p50Ms,
+      p99Ms: p.p99Ms,
+      ratioToVerify: ratio(p.registrationsPerSecond, verifyPerSecond),
+      // Cores busy on average (1.0 = one core) and CPU per registration, for host and client.
+      hostCores: round(p.hostCpuMs / p.elapsedMs, 2),
+      clientCores: round(p.clientCpuMs / p.elapsedMs, 2),
+      hostCpuUsPerRegistration: p.registrations ? round((p.hostCpuMs * 1000) / p.registrations, 1) : null,
+      ...(p.errors ? { errors: p.errors, firstError: p.firstError } : {}),
+    });
     log(
       `single, saturation: ${saturation.registrationsPerSecond}/s p50 ${saturation.p50Ms} ms p99 ${saturation.p99Ms} ms ${cores(saturation)}`,
     );
@@ -157,17 +169,43 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
     await check.close();
     log(`retry storm: ${JSON.stringify(verdict)}`);
 
-    const phase = (p: PhaseResult & { hostCpuMs: number }) => ({
-      perSecond: p.registrationsPerSecond,
-      p50Ms: p.p50Ms,
-      p99Ms: p.p99Ms,
-      ratioToVerify: ratio(p.registrationsPerSecond, verifyPerSecond),
-      // Cores busy on average (1.0 = one core) and CPU per registration, for host and client.
-      hostCores: round(p.hostCpuMs / p.elapsedMs, 2),
-      clientCores: round(p.clientCpuMs / p.elapsedMs, 2),
-      hostCpuUsPerRegistration: p.registrations ? round((p.hostCpuMs * 1000) / p.registrations, 1) : null,
-      ...(p.errors ? { errors: p.errors, firstError: p.firstError } : {}),
-    });
+    // Scale-out: a second host process on the same PostgreSQL, requests spread over both.
+    let scaleOut: Record<string, unknown> | undefined;
+    if (back.hostOptions.databaseUrl) {
+      const second = await startHostProcess(back.hostOptions.databaseUrl);
+      try {
+        // Its JIT is cold: a short warm-up through it first.
+        await load.send({
+          kind: "closed",
+          batchSize: 1,
+          concurrency: 16,
+          durationMs: 1_000,
+          maxRequests: 2_000,
+          alsoUrls: [second.url],
+        });
+        const cpu0 = second.cpuMs();
+        const two = await withHostCpu(() =>
+          load.send({
+            kind: "closed",
+            batchSize: 1,
+            concurrency: PLAN.saturationConcurrency,
+            durationMs: PLAN.saturationMs,
+            maxRequests: enough,
+            alsoUrls: [second.url],
+          }),
+        );
+        const cpu1 = second.cpuMs();
+        const secondCores =
+          cpu0 !== undefined && cpu1 !== undefined ? round((cpu1 - cpu0) / two.elapsedMs, 2) : null;
+        scaleOut = { hosts: 2, ...phase(two), secondHostCores: secondCores };
+        log(
+          `single, two host processes: ${two.registrationsPerSecond}/s p50 ${two.p50Ms} ms p99 ${two.p99Ms} ms ${cores(two)} + second host ${secondCores} cores`,
+        );
+      } finally {
+        await second.stop();
+      }
+    }
+
     return {
       store: kind,
       verifyPerSecond,
@@ -183,6 +221,7 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
       batched100: phase(batched100),
       batched1000: phase(batched1000),
       retryStorm: verdict,
+      ...(scaleOut ? { scaleOut } : {}),
     };
   } finally {
     await load.stop();
