@@ -3,7 +3,7 @@
  * and every protocol's routes. No listening here (`index.ts` does that).
  */
 import swagger from "@fastify/swagger";
-import { QuickPayError } from "@quickpay/protocol";
+import { type MessagesTo, QuickPayError } from "@quickpay/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import type { HostContext } from "./context";
@@ -15,6 +15,27 @@ import { monitoringRoutes } from "./routes/monitoring";
 import { operatorRoutes } from "./routes/operator";
 import { revokeRoutes } from "./routes/revoke";
 import { settlementRoutes } from "./routes/settlement";
+
+/**
+ * Which routes module serves each message the host receives: a new host message in `protocol/`
+ * without an entry here fails to compile (and `operations.test.ts` checks each path is served).
+ */
+export const servedBy = {
+  RegisterWallet: "administration",
+  RegisterVendor: "administration",
+  AddBroker: "administration",
+  SetPlayerStatus: "administration",
+  RegisterCommit: "monitoring",
+  RegisterDelivery: "monitoring",
+  RegisterOrder: "monitoring",
+  RegisterCommitBatch: "monitoring",
+  RegisterDeliveryBatch: "monitoring",
+  RegisterOrderBatch: "monitoring",
+  SettleWithHost: "settlement",
+  RegisterRevoke: "revoke",
+  PostMessage: "mailbox",
+  FetchMessages: "mailbox",
+} as const satisfies Record<MessagesTo<"host">, string>;
 
 export interface AppOptions {
   logLevel: string;

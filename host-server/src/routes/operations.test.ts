@@ -1,5 +1,7 @@
 /** Health, metrics, OpenAPI, the operator's dispute view, body-size limits and per-player rate limits. */
+import { messages } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { servedBy } from "../app";
 import { endorsed, envelope, get, makePlayer, post, startTestHost } from "../test-kit";
 
 let t: Awaited<ReturnType<typeof startTestHost>>;
@@ -34,6 +36,9 @@ describe("operations", () => {
       expect(doc.paths[path]?.post, path).toBeDefined();
     }
     expect(doc.paths["/v1/directory/{playerId}"].get).toBeDefined();
+    for (const type of Object.keys(servedBy) as (keyof typeof servedBy)[]) {
+      expect(doc.paths[messages[type].path]?.post, type).toBeDefined();
+    }
     expect(doc.paths["/v1/admin/add-broker"].post.security).toEqual([{ operator: [] }]);
     expect(doc.components.securitySchemes.operator).toEqual({ type: "http", scheme: "bearer" });
     const body = doc.paths["/v1/register-delivery"].post.requestBody.content["application/json"].schema;
