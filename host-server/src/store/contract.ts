@@ -4,60 +4,11 @@
  * empty, migrated store; the suite closes every store it made.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type {
-  Effect,
-  HostStore,
-  MailInput,
-  Outcome,
-  PlayerRecord,
-  RegistrationInput,
-  SettleItem,
-  Write,
-} from "./types";
+import { at, fakeDigest, fakeId, player, reg, result, seed, usd, write } from "./contract-fixtures";
+import { describeSettleContract } from "./contract-settle";
+import type { HostStore, MailInput } from "./types";
 
-const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
-let counter = 0;
-const next = () => ++counter;
-export const fakeId = (prefix: "w" | "v" | "b", n = next()) => `${prefix}_${hex(n, 32)}`;
-export const fakeDigest = (n = next()) => hex(n, 64);
-export const fakeKey = (n = next()) => `K${hex(n, 42)}`;
-export const fakeMessageId = (n = next()) => `msg-${hex(n, 20)}`;
-const usd = (micros: number) => ({ currency: "USD", micros });
-const T0 = "2026-01-01T00:00:00.000Z";
-const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
-
-function write<E extends Effect>(from: string, effect: E, options: Partial<Write> = {}): Write<E> {
-  return {
-    from,
-    messageId: options.messageId ?? fakeMessageId(),
-    fingerprint: options.fingerprint ?? `fp-${next()}`,
-    at: options.at ?? at(next()),
-    effect,
-  };
-}
-
-function player(kind: PlayerRecord["kind"], extra: Partial<PlayerRecord> = {}): PlayerRecord {
-  const prefix = kind === "wallet" ? "w" : kind === "vendor" ? "v" : "b";
-  return {
-    id: fakeId(prefix as "w" | "v" | "b"),
-    kind,
-    publicKey: fakeKey(),
-    status: "active",
-    registeredAt: T0,
-    ...(kind === "vendor"
-      ? { name: "Shop", endpoint: "http://127.0.0.1:9/qp", origins: [`http://shop${next()}.test`] }
-      : {}),
-    ...(kind === "broker" ? { name: "Bank", endpoint: "http://127.0.0.1:9/bank" } : {}),
-    ...extra,
-  };
-}
-
-function result<R>(outcome: Outcome | undefined): R {
-  if (outcome?.status !== "applied" && outcome?.status !== "repeat") {
-    throw new Error(`expected applied/repeat, got ${JSON.stringify(outcome)}`);
-  }
-  return outcome.result as R;
-}
+export { fakeDigest, fakeId, fakeKey, fakeMessageId } from "./contract-fixtures";
 
 export function describeStoreContract(name: string, makeStore: () => Promise<HostStore>): void {
   describe(`HostStore contract: ${name}`, () => {
@@ -70,47 +21,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Hos
     afterAll(async () => {
       for (const store of made) await store.close();
     });
-
-    async function seed(store: HostStore) {
-      const broker = player("broker");
-      const vendor = player("vendor");
-      const wallet = player("wallet");
-      const outcomes = await store.apply(
-        [broker, vendor, wallet].map((p) => write(p.id, { kind: "registerPlayer", player: p })),
-      );
-      expect(outcomes.map((o) => o.status)).toEqual(["applied", "applied", "applied"]);
-      return { broker, vendor, wallet };
-    }
-
-    function reg(
-      side: RegistrationInput["side"],
-      digest: string,
-      ids: { vendor: PlayerRecord; broker: PlayerRecord },
-      extra: Partial<RegistrationInput> = {},
-    ): RegistrationInput {
-      const base: RegistrationInput = {
-        side,
-        orderDigest: digest,
-        commitId: `c_${digest.slice(0, 20)}`,
-        vendorId: ids.vendor.id,
-        amount: usd(10_000),
-        ...extra,
-      };
-      if (side === "commit" && !base.endorsement) {
-        base.endorsement = {
-          endorsement: {
-            commitId: base.commitId,
-            orderDigest: digest,
-            vendorId: base.vendorId,
-            amount: { currency: "USD", value: "0.01" },
-            brokerId: ids.broker.id,
-            expiresAt: at(3600),
-          },
-          sig: "s".repeat(86),
-        };
-      }
-      return base;
-    }
 
     it("runs its migrations and reports a schema version", async () => {
       const store = await fresh();
@@ -342,147 +252,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Hos
       expect(await store.fetchMessages(ids.vendor.id, undefined, 10)).toEqual([]);
     });
 
-    describe("settle", () => {
-      async function registered(store: HostStore, sides: RegistrationInput["side"][]) {
-        const ids = await seed(store);
-        const digest = fakeDigest();
-        for (const side of sides) {
-          const from = side === "commit" ? ids.broker : side === "delivery" ? ids.vendor : ids.wallet;
-          await store.apply([write(from.id, { kind: "register", registrations: [reg(side, digest, ids)] })]);
-        }
-        return { ...ids, digest };
-      }
-      const approvalFor = (digest: string, broker: PlayerRecord): SettleItem["approval"] => ({
-        commitId: `c_${digest.slice(0, 20)}`,
-        brokerId: broker.id,
-        amount: usd(10_000),
-        document: { approved: digest },
-      });
-
-      it("approves a majority once, records the settlement and posts the approval to the broker", async () => {
-        const store = await fresh();
-        const { vendor, broker, digest } = await registered(store, ["commit", "delivery"]);
-        const settle = (messageId?: string) =>
-          write(
-            vendor.id,
-            {
-              kind: "settle",
-              vendorId: vendor.id,
-              items: [{ orderDigest: digest, approval: approvalFor(digest, broker) }],
-            },
-            { at: at(7), ...(messageId ? { messageId, fingerprint: "same" } : {}) },
-          );
-        const first = settle("settle-message-0001");
-        const [o] = await store.apply([first]);
-        expect(result(o)).toEqual({
-          results: [{ orderDigest: digest, status: "approved", approval: { approved: digest } }],
-        });
-        expect((await store.apply([first]))[0]?.status).toBe("repeat");
-        const [second] = await store.apply([settle()]);
-        expect(result(second)).toEqual({
-          results: [
-            { orderDigest: digest, status: "rejected", code: "already_settled", reason: expect.any(String) },
-          ],
-        });
-        expect((await store.getOrder(digest)).settlement).toMatchObject({
-          orderDigest: digest,
-          vendorId: vendor.id,
-          brokerId: broker.id,
-          path: "host",
-          settledAt: at(7),
-          amount: usd(10_000),
-        });
-        const mail = await store.fetchMessages(broker.id, undefined, 10);
-        expect(mail.map((m) => [m.kind, m.body])).toEqual([["SettlementApproval", { approved: digest }]]);
-        expect((await store.listSettlements()).map((s) => s.orderDigest)).toEqual([digest]);
-        expect(await store.listSettlements({ since: at(8) })).toEqual([]);
-      });
-
-      it("rejects without a majority, when revoked, and for another vendor", async () => {
-        const store = await fresh();
-        const one = await registered(store, ["commit"]);
-        const [o1] = await store.apply([
-          write(one.vendor.id, {
-            kind: "settle",
-            vendorId: one.vendor.id,
-            items: [{ orderDigest: one.digest, approval: approvalFor(one.digest, one.broker) }],
-          }),
-        ]);
-        expect(result(o1)).toMatchObject({ results: [{ status: "rejected", code: "mismatch" }] });
-
-        const two = await registered(store, ["commit", "order"]);
-        const other = player("vendor");
-        await store.apply([write(other.id, { kind: "registerPlayer", player: other })]);
-        const [o2] = await store.apply([
-          write(other.id, {
-            kind: "settle",
-            vendorId: other.id,
-            items: [{ orderDigest: two.digest, approval: approvalFor(two.digest, two.broker) }],
-          }),
-        ]);
-        expect(result(o2)).toMatchObject({ results: [{ status: "rejected", code: "forbidden" }] });
-
-        await store.apply([
-          write(two.broker.id, {
-            kind: "revoke",
-            revoke: {
-              orderDigest: two.digest,
-              commitId: `c_${two.digest.slice(0, 20)}`,
-              vendorId: two.vendor.id,
-              brokerId: two.broker.id,
-              amount: usd(10_000),
-            },
-            alert: { to: { playerId: two.vendor.id }, kind: "RevokeAlert", body: {} },
-          }),
-        ]);
-        const [o3] = await store.apply([
-          write(two.vendor.id, {
-            kind: "settle",
-            vendorId: two.vendor.id,
-            items: [{ orderDigest: two.digest, approval: approvalFor(two.digest, two.broker) }],
-          }),
-        ]);
-        expect(result(o3)).toMatchObject({ results: [{ status: "rejected", code: "revoked" }] });
-        expect(await store.listSettlements()).toEqual([]);
-        expect(await store.fetchMessages(two.broker.id, undefined, 10)).toEqual([]);
-      });
-
-      it("rejects an approval prepared with facts the transaction no longer supports", async () => {
-        const store = await fresh();
-        const { vendor, broker, digest } = await registered(store, ["commit", "delivery", "order"]);
-        const stale = { ...approvalFor(digest, broker)!, amount: usd(1) };
-        const [o] = await store.apply([
-          write(vendor.id, {
-            kind: "settle",
-            vendorId: vendor.id,
-            items: [{ orderDigest: digest, approval: stale }],
-          }),
-        ]);
-        expect(result(o)).toMatchObject({ results: [{ status: "rejected", code: "mismatch" }] });
-        expect((await store.getOrder(digest)).settlement).toBeNull();
-      });
-
-      it("settles each order at most once under concurrent requests", async () => {
-        const store = await fresh();
-        const { vendor, broker, digest } = await registered(store, ["commit", "delivery", "order"]);
-        const outcomes = await Promise.all(
-          Array.from({ length: 6 }, () =>
-            store.apply([
-              write(vendor.id, {
-                kind: "settle",
-                vendorId: vendor.id,
-                items: [{ orderDigest: digest, approval: approvalFor(digest, broker) }],
-              }),
-            ]),
-          ),
-        );
-        const statuses = outcomes.map(
-          (o) => result<{ results: { status: string }[] }>(o[0]).results[0]?.status,
-        );
-        expect(statuses.filter((s) => s === "approved")).toHaveLength(1);
-        expect(await store.fetchMessages(broker.id, undefined, 10)).toHaveLength(1);
-      });
-    });
+    describeSettleContract(fresh);
 
     it("keeps meta insert-if-absent and counts rows", async () => {
       const store = await fresh();
