@@ -32,6 +32,53 @@ async function checkPresented(ctx: HostContext, signed: SignedEndorsement): Prom
   }
 }
 
+/**
+ * Predicts one order's outcome from a read: a rejection for a forged presented endorsement, else a
+ * store item carrying a signed approval when the majority vote passes now (the store re-checks).
+ */
+async function prepare(
+  ctx: HostContext,
+  vendorId: string,
+  o: { orderDigest: string; endorsement?: SignedEndorsement },
+  at: string,
+): Promise<SettleItem | SettleResult> {
+  if (o.endorsement) {
+    const problem = await checkPresented(ctx, o.endorsement);
+    if (problem)
+      return { orderDigest: o.orderDigest, status: "rejected", code: "bad_signature", reason: problem };
+  }
+  const known = await ctx.store.getOrder(o.orderDigest);
+  const decision = decideSettlement({
+    orderDigest: o.orderDigest,
+    vendorId,
+    registrations: known.registrations,
+    presentedEndorsement: o.endorsement?.endorsement,
+    revoked: known.revoke !== null,
+    settled: known.settlement !== null,
+  });
+  const item: SettleItem = { orderDigest: o.orderDigest };
+  if (o.endorsement) item.presentedEndorsement = o.endorsement;
+  if (decision.ok) {
+    const e = decision.endorsement;
+    const amount = parseMoney(e.amount);
+    const approval: HostApproval = {
+      hostId: ctx.host.id,
+      orderDigest: o.orderDigest,
+      commitId: e.commitId,
+      vendorId,
+      brokerId: e.brokerId,
+      amount: formatMoney(amount),
+      approvedAt: at,
+    };
+    const document: SignedHostApproval = {
+      approval,
+      sig: await signObject(ctx.host.keys.privateKey, approval),
+    };
+    item.approval = { commitId: e.commitId, brokerId: e.brokerId, amount, document };
+  }
+  return item;
+}
+
 export function settlementRoutes(app: HostApp, ctx: HostContext): void {
   envelopeRoute(
     app,
@@ -44,56 +91,10 @@ export function settlementRoutes(app: HostApp, ctx: HostContext): void {
         throw new QuickPayError("invalid_request", "each order digest may appear once per SettleWithHost");
       }
       const at = ctx.now().toISOString();
-      const early: SettleResult[] = [];
-      const items: SettleItem[] = [];
-      for (const o of orders) {
-        if (o.endorsement) {
-          const problem = await checkPresented(ctx, o.endorsement);
-          if (problem) {
-            early.push({
-              orderDigest: o.orderDigest,
-              status: "rejected",
-              code: "bad_signature",
-              reason: problem,
-            });
-            continue;
-          }
-        }
-        const known = await ctx.store.getOrder(o.orderDigest);
-        const decision = decideSettlement({
-          orderDigest: o.orderDigest,
-          vendorId: vendor.id,
-          registrations: known.registrations,
-          presentedEndorsement: o.endorsement?.endorsement,
-          revoked: known.revoke !== null,
-          settled: known.settlement !== null,
-        });
-        const item: SettleItem = { orderDigest: o.orderDigest };
-        if (o.endorsement) item.presentedEndorsement = o.endorsement;
-        if (decision.ok) {
-          const e = decision.endorsement;
-          const approval: HostApproval = {
-            hostId: ctx.host.id,
-            orderDigest: o.orderDigest,
-            commitId: e.commitId,
-            vendorId: vendor.id,
-            brokerId: e.brokerId,
-            amount: formatMoney(parseMoney(e.amount)),
-            approvedAt: at,
-          };
-          const document: SignedHostApproval = {
-            approval,
-            sig: await signObject(ctx.host.keys.privateKey, approval),
-          };
-          item.approval = {
-            commitId: e.commitId,
-            brokerId: e.brokerId,
-            amount: parseMoney(e.amount),
-            document,
-          };
-        }
-        items.push(item);
-      }
+      // Reads and signatures for all orders at once: a PostgreSQL pool answers them in parallel.
+      const prepared = await Promise.all(orders.map((o) => prepare(ctx, vendor.id, o, at)));
+      const early = prepared.filter((p): p is SettleResult => "status" in p);
+      const items = prepared.filter((p): p is SettleItem => !("status" in p));
       const stored =
         items.length === 0
           ? { results: [] }
