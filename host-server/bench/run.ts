@@ -17,6 +17,7 @@ import type { HostStore } from "../src/store/types";
 import { startHostProcess } from "./host-process";
 import { LoadGenerator } from "./load-client";
 import type { PhaseResult } from "./load-generator";
+import { postmasterPid, treeCpuMs } from "./proc-cpu";
 import { profiled } from "./profile";
 import { round } from "./stats";
 import { judgeStorm, type StormUnique } from "./storm";
@@ -39,6 +40,8 @@ type StoreKind = "sqlite" | "postgres";
 
 interface Backing {
   hostOptions: { dbPath?: string; databaseUrl?: string };
+  /** CPU ms the database server has used so far (PostgreSQL only; SQLite runs inside the host). */
+  dbCpuMs(): number | undefined;
   /** A second handle on the same data, to check what the host stored. */
   openStore(): Promise<HostStore>;
   cleanup(): Promise<void>;
@@ -50,13 +53,16 @@ async function backing(kind: StoreKind): Promise<Backing> {
     const dbPath = join(dir, "host.db");
     return {
       hostOptions: { dbPath },
+      dbCpuMs: () => undefined,
       openStore: async () => createSqliteStore({ path: dbPath }),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
   const cluster = await startTestCluster();
+  const pid = postmasterPid(join(cluster.dir, "data"));
   return {
     hostOptions: { databaseUrl: cluster.url },
+    dbCpuMs: () => (pid ? treeCpuMs(pid) : undefined),
     openStore: () => createPostgresStore(cluster.url),
     cleanup: () => cluster.stop(),
   };
@@ -102,9 +108,15 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
     // the run itself). PostgreSQL's own processes are not counted.
     const withHostCpu = async (run: () => Promise<PhaseResult>) => {
       const before = process.cpuUsage();
+      const db0 = back.dbCpuMs();
       const result = await run();
       const used = process.cpuUsage(before);
-      return { ...result, hostCpuMs: Math.round((used.user + used.system) / 1000) };
+      const db1 = back.dbCpuMs();
+      return {
+        ...result,
+        hostCpuMs: Math.round((used.user + used.system) / 1000),
+        dbCpuMs: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined,
+      };
     };
     const closed = (batchSize: number, concurrency: number, durationMs: number, maxRequests: number) =>
       withHostCpu(() => load.send({ kind: "closed", batchSize, concurrency, durationMs, maxRequests }));
@@ -118,9 +130,11 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
     const saturation = await profiled(`${kind}-saturation`, () =>
       closed(1, PLAN.saturationConcurrency, PLAN.saturationMs, enough),
     );
-    const cores = (p: PhaseResult & { hostCpuMs: number }) =>
-      `(host ${round(p.hostCpuMs / p.elapsedMs, 2)} cores, client ${round(p.clientCpuMs / p.elapsedMs, 2)})`;
-    const phase = (p: PhaseResult & { hostCpuMs: number }) => ({
+    type Measured = PhaseResult & { hostCpuMs: number; dbCpuMs: number | undefined };
+    const cores = (p: Measured) =>
+      `(host ${round(p.hostCpuMs / p.elapsedMs, 2)} cores, client ${round(p.clientCpuMs / p.elapsedMs, 2)}` +
+      `${p.dbCpuMs === undefined ? "" : `, postgres ${round(p.dbCpuMs / p.elapsedMs, 2)}`})`;
+    const phase = (p: Measured) => ({
       perSecond: p.registrationsPerSecond,
       p50Ms: p.p50Ms,
       p99Ms: p.p99Ms,
@@ -128,6 +142,7 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
       // Cores busy on average (1.0 = one core) and CPU per registration, for host and client.
       hostCores: round(p.hostCpuMs / p.elapsedMs, 2),
       clientCores: round(p.clientCpuMs / p.elapsedMs, 2),
+      ...(p.dbCpuMs === undefined ? {} : { postgresCores: round(p.dbCpuMs / p.elapsedMs, 2) }),
       hostCpuUsPerRegistration: p.registrations ? round((p.hostCpuMs * 1000) / p.registrations, 1) : null,
       ...(p.errors ? { errors: p.errors, firstError: p.firstError } : {}),
     });

@@ -5,7 +5,7 @@
  * never wait on each other in a cycle.
  */
 import { createHash } from "node:crypto";
-import type { Queryable } from "./rows";
+import { named, type Queryable } from "./rows";
 
 /** A signed 64-bit key from SHA-256 of the digest (any string works; collisions only serialise more). */
 export function digestLockKey(digest: string): bigint {
@@ -16,7 +16,9 @@ export function digestLockKey(digest: string): bigint {
 export async function lockDigests(db: Queryable, digests: Iterable<string>): Promise<void> {
   const keys = [...new Set([...digests].map(digestLockKey))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (keys.length === 0) return;
-  await db.query(
+  await named(
+    db,
+    "qp_lock_digests",
     "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) WITH ORDINALITY AS t(k, n) ORDER BY n",
     [keys.map(String)],
   );

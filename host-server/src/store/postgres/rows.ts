@@ -5,6 +5,19 @@ import type { MailRecord, PlayerRecord, RevokeRecord, SettlementRecord, StoredRe
 /** A pool or a client inside a transaction: both answer queries. */
 export type Queryable = Pick<pg.PoolClient, "query">;
 
+/**
+ * A named statement: parsed and planned once per connection, then only bound and executed. For the
+ * statements every request or batch runs; the name must always go with the same text.
+ */
+export function named<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  db: Queryable,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  return db.query<R>({ name, text, values });
+}
+
 interface PlayerRow {
   id: string;
   kind: PlayerRecord["kind"];
@@ -37,7 +50,8 @@ export function toPlayer(row: PlayerRow): PlayerRecord {
 }
 
 export async function getPlayer(db: Queryable, id: string): Promise<PlayerRecord | undefined> {
-  const { rows } = await db.query<PlayerRow>(`${PLAYER_SELECT} WHERE p.id = $1`, [id]);
+  // The host looks the sender up on every request.
+  const { rows } = await named<PlayerRow>(db, "qp_player", `${PLAYER_SELECT} WHERE p.id = $1`, [id]);
   return rows[0] && toPlayer(rows[0]);
 }
 

@@ -17,6 +17,8 @@ const script = fileURLToPath(new URL("../../../../scripts/pg-cluster.sh", import
 export interface TestCluster {
   /** `postgres://postgres@127.0.0.1:PORT/quickpay` */
   url: string;
+  /** The cluster's directory (`data/` inside holds the server's files and postmaster.pid). */
+  dir: string;
   /** Stops the server and deletes its directory. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   let stopped = false;
   return {
     url,
+    dir,
     async stop() {
       if (stopped) return;
       stopped = true;
