@@ -246,6 +246,7 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
 }
 
 const started = performance.now();
+const loadAverageBefore = loadavg().map((l) => round(l, 2));
 const verifyPerSecond = measureVerifyPerSecond(1_000);
 console.log(`native Ed25519 verify (node:crypto, one core): ${verifyPerSecond}/s`);
 // BENCH_STORES=sqlite (or postgres) narrows the run, e.g. while profiling one store.
@@ -258,17 +259,18 @@ if (kinds.includes("postgres") && !postgresInstalled()) {
 
 const results = [];
 for (const kind of kinds) results.push(await benchStore(kind, verifyPerSecond));
-const output = {
-  // Load average when the run ended: other work on the machine shares the cores with the bench.
-  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage: loadavg() },
-  measuredAt: new Date().toISOString(),
-  durationSeconds: round((performance.now() - started) / 1000, 1),
-  results,
+const machine = {
+  cpus: cpus().length,
+  model: cpus()[0]?.model,
+  node: process.version,
+  // Other work on the machine shares the cores with the bench: its load before and after the run.
+  loadAverageBefore,
+  loadAverageAfter: loadavg().map((l) => round(l, 2)),
 };
+const durationSeconds = round((performance.now() - started) / 1000, 1);
+const measuredAt = new Date().toISOString();
+// One object when one store ran; an array of them, one per store, when both did.
+const stamped = results.map((r) => ({ ...r, machine, measuredAt, durationSeconds }));
 mkdirSync(join(RESULTS, ".."), { recursive: true });
-// One object per store; an array when both ran (the shape the README's Performance section cites).
-writeFileSync(
-  RESULTS,
-  `${JSON.stringify(results.length === 1 ? { ...output, ...results[0] } : output.results.map((r) => ({ ...r, machine: output.machine, measuredAt: output.measuredAt })), null, 2)}\n`,
-);
-console.log(`wrote ${RESULTS} (${output.durationSeconds}s)`);
+writeFileSync(RESULTS, `${JSON.stringify(stamped.length === 1 ? stamped[0] : stamped, null, 2)}\n`);
+console.log(`wrote ${RESULTS} (${durationSeconds}s)`);
