@@ -86,3 +86,35 @@ export async function stopWalletWorker(page: Page, extensionId: string): Promise
   await expect.poll(() => stopped, { message: "the Wallet's service worker did not stop" }).toBe(true);
   await cdp.detach();
 }
+
+/**
+ * Waits until the host has all three registrations of `digest`, then checks they agree and name the
+ * right players. The public view hides the wallet; the operator's view shows it.
+ */
+export async function expectHostSawAllThreeSides(network: NetworkInfo, digest: string, walletId: string) {
+  const statusUrl = `${network.hostUrl}/v1/orders/${digest}`;
+  await expect
+    .poll(
+      async () => {
+        const got = await (await fetch(statusUrl)).json();
+        return Boolean(got.commit && got.delivery && got.order);
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  const publicView = await (await fetch(statusUrl)).json();
+  expect(publicView.order.from).toBeNull(); // nobody but the operator learns which wallet bought
+  const status = await (
+    await fetch(statusUrl, { headers: { authorization: `Bearer ${network.operatorToken}` } })
+  ).json();
+  expect(status.agree).toBe(true);
+  expect(status.flagged).toBe(false);
+  expect(status.commit.from).toBe(network.brokerId);
+  expect(status.delivery.from).toBe(network.vendorId);
+  expect(status.order.from).toBe(walletId);
+  for (const side of [status.commit, status.delivery, status.order]) {
+    expect(side.amount).toEqual({ currency: "USD", value: "0.01" });
+    expect(side.vendorId).toBe(network.vendorId);
+    expect(side.commitId).toBe(status.commit.commitId);
+  }
+}

@@ -8,6 +8,7 @@ import {
   addDemoBankPaycard,
   cents,
   clickPay,
+  expectHostSawAllThreeSides,
   readBalance,
   stopWalletWorker,
   waitForWalletRegistered,
@@ -58,24 +59,5 @@ test("the Wallet survives its service worker dying mid-purchase", async ({
   await expect(popup.getByTestId("order-item").first()).toHaveAttribute("data-order-digest", digest!);
 
   // Register Order may have been queued by the restarted worker; the host hears all three sides.
-  await expect
-    .poll(
-      async () => {
-        const got = await (await fetch(`${network.hostUrl}/v1/orders/${digest}`)).json();
-        return Boolean(got.commit && got.delivery && got.order);
-      },
-      { timeout: 30_000 },
-    )
-    .toBe(true);
-  const got = await (await fetch(`${network.hostUrl}/v1/orders/${digest}`)).json();
-  expect(got.agree).toBe(true);
-  expect(got.flagged).toBe(false);
-  expect(got.commit.from).toBe(network.brokerId);
-  expect(got.delivery.from).toBe(network.vendorId);
-  expect(got.order.from).toBe(walletId);
-  for (const side of [got.commit, got.delivery, got.order]) {
-    expect(side.amount).toEqual({ currency: "USD", value: "0.01" });
-    expect(side.vendorId).toBe(network.vendorId);
-    expect(side.commitId).toBe(got.commit.commitId);
-  }
+  await expectHostSawAllThreeSides(network, digest!, walletId);
 });

@@ -62,11 +62,15 @@ export async function authenticateSelfSigned(
   return id;
 }
 
-export function assertOperator(ctx: HostContext, request: FastifyRequest): void {
-  const header = request.headers.authorization ?? "";
+/** True when the request carries the operator's bearer token (compared in constant time). */
+export function isOperator(ctx: HostContext, request: FastifyRequest): boolean {
   const expected = Buffer.from(`Bearer ${ctx.operatorToken}`);
-  const given = Buffer.from(header);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  const given = Buffer.from(request.headers.authorization ?? "");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function assertOperator(ctx: HostContext, request: FastifyRequest): void {
+  if (!isOperator(ctx, request)) {
     throw new QuickPayError("unauthorized", "operator routes need authorization: Bearer <operator token>");
   }
 }

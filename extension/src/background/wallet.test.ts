@@ -154,7 +154,9 @@ describe("the Wallet engine against real players", () => {
     await w.outbox.flush();
     const [order] = await w.engine.recentOrders();
     expect(order).toMatchObject({ orderDigest: result.orderDigest, status: "delivered", registered: true });
-    const status = await getJson(endpointUrl(host.url, orderStatusPath(result.orderDigest)), OrderStatus);
+    const status = await getJson(endpointUrl(host.url, orderStatusPath(result.orderDigest)), OrderStatus, {
+      headers: { authorization: `Bearer ${host.operatorToken}` },
+    });
     expect(status.order?.from).toBe((await w.db.get("meta", "wallet"))!.walletId);
   });
 

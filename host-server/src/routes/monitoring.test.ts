@@ -31,8 +31,14 @@ describe("three registrations of one order", () => {
       flagged: false,
       commit: { from: t.broker.id, commitId: facts.commitId, amount: { currency: "USD", value: "0.01" } },
       delivery: { from: t.vendor.id },
-      order: { from: t.wallet.id },
+      // The public view never says which wallet bought: a vendor could link one wallet's purchases.
+      order: { from: null, commitId: facts.commitId },
     });
+    expect(JSON.stringify(status.json)).not.toContain(t.wallet.id);
+    const operatorView = await get(url(`/v1/orders/${orderDigest}`), {
+      authorization: `Bearer ${t.host.operatorToken}`,
+    });
+    expect(operatorView.json.order.from).toBe(t.wallet.id);
   });
 
   it("shows an unknown digest with no registrations", async () => {

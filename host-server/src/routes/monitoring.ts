@@ -17,7 +17,7 @@ import {
 } from "@quickpay/protocol";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { authenticate, fingerprintOf } from "../auth";
+import { authenticate, fingerprintOf, isOperator } from "../auth";
 import type { HostContext } from "../context";
 import { allAgree, firstBySide } from "../store/rules";
 import type { OrderRecord, PlayerRecord, RegistrationInput, StoredRegistration } from "../store/types";
@@ -100,15 +100,22 @@ function toRecord(r: StoredRegistration | null) {
   };
 }
 
-/** The three sides of one order, side by side (`GET /v1/orders/:digest`). */
-export function orderStatusOf(order: OrderRecord): OrderStatus {
+/**
+ * The three sides of one order, side by side (`GET /v1/orders/:digest`). The public view hides which
+ * wallet registered the order (`order.from: null`); `{ operator: true }` shows it.
+ */
+export function orderStatusOf(
+  order: OrderRecord,
+  view: { operator: boolean } = { operator: false },
+): OrderStatus {
   const first = firstBySide(order.registrations);
   const shown = [first.commit, first.delivery, first.order].filter((r) => r !== null);
+  const walletSide = toRecord(first.order);
   return {
     orderDigest: order.orderDigest,
     commit: toRecord(first.commit),
     delivery: toRecord(first.delivery),
-    order: toRecord(first.order),
+    order: walletSide && !view.operator ? { ...walletSide, from: null } : walletSide,
     agree: allAgree(shown),
     flagged: !allAgree(order.registrations) || order.registrations.some((r) => r.flagged),
   };
@@ -198,7 +205,8 @@ export function monitoringRoutes(app: HostApp, ctx: HostContext): void {
     async (request, reply) => {
       // Registrations keep arriving; never let a cache hide one.
       reply.header("cache-control", "no-store");
-      return orderStatusOf(await ctx.store.getOrder(request.params.digest));
+      const operator = isOperator(ctx, request);
+      return orderStatusOf(await ctx.store.getOrder(request.params.digest), { operator });
     },
   );
 }

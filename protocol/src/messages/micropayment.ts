@@ -128,7 +128,11 @@ export const RegisterOrder = defineMessage({
 });
 
 export const RegistrationRecord = RegistrationFacts.extend({
-  from: PlayerId,
+  /**
+   * Who registered this side. On the wallet side it is `null` in the public view: the host never lets
+   * a vendor (or anyone) link one wallet's purchases; the operator's view shows it.
+   */
+  from: PlayerId.nullable(),
   messageId: z.string(),
   recordedAt: Timestamp,
 }).strict();
