@@ -13,6 +13,7 @@ import { healthRoutes } from "./routes/health";
 import { mailboxRoutes } from "./routes/mailbox";
 import { monitoringRoutes } from "./routes/monitoring";
 import { operatorRoutes } from "./routes/operator";
+import { registerSettlementRoutes } from "./routes/register-settlement";
 import { revokeRoutes } from "./routes/revoke";
 import { settlementRoutes } from "./routes/settlement";
 
@@ -32,6 +33,7 @@ export const servedBy = {
   RegisterDeliveryBatch: "monitoring",
   RegisterOrderBatch: "monitoring",
   SettleWithHost: "settlement",
+  RegisterSettlement: "settlement",
   RegisterRevoke: "revoke",
   PostMessage: "mailbox",
   FetchMessages: "mailbox",
@@ -74,6 +76,7 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
   administrationRoutes(app, ctx);
   monitoringRoutes(app, ctx);
   settlementRoutes(app, ctx);
+  registerSettlementRoutes(app, ctx);
   revokeRoutes(app, ctx);
   mailboxRoutes(app, ctx);
   operatorRoutes(app, ctx);

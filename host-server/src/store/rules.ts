@@ -5,7 +5,7 @@
  */
 import type { Endorsement, ErrorCode, Money, RegistrationSide } from "@quickpay/protocol";
 import { parseMoney } from "@quickpay/protocol";
-import type { RegistrationInput, StoredRegistration } from "./types";
+import type { RegistrationInput, SettlementRecord, StoredRegistration } from "./types";
 
 export function sameAmount(a: Money, b: Money): boolean {
   return a.currency === b.currency && a.micros === b.micros;
@@ -95,4 +95,44 @@ export function decideSettlement(input: {
     };
   }
   return { ok: true, endorsement, sides };
+}
+
+export type BrokerSettlementDecision =
+  | { outcome: "record"; commitId: string; amount: Money }
+  | { outcome: "recorded" }
+  | { outcome: "alreadySettled" }
+  | { outcome: "rejected"; code: ErrorCode; reason: string };
+
+/**
+ * Register Settlement, per digest: the broker may only report its own commitments — a commit-side
+ * registration from this broker naming this vendor — so a broker cannot block the host path for
+ * another broker's orders. A settlement already on record wins: the same broker's is a harmless
+ * repeat (`recorded`), the host's own approval is reported back (`alreadySettled`) and kept.
+ */
+export function decideBrokerSettlement(input: {
+  brokerId: string;
+  vendorId: string;
+  registrations: readonly StoredRegistration[];
+  revoked: boolean;
+  settlement: SettlementRecord | null;
+}): BrokerSettlementDecision {
+  const s = input.settlement;
+  if (s) {
+    return s.path === "broker" && s.brokerId === input.brokerId && s.vendorId === input.vendorId
+      ? { outcome: "recorded" }
+      : { outcome: "alreadySettled" };
+  }
+  const mine = input.registrations.find((r) => r.side === "commit" && r.from === input.brokerId);
+  if (!mine) {
+    return {
+      outcome: "rejected",
+      code: "not_registered",
+      reason: "this broker registered no commitment for it",
+    };
+  }
+  if (mine.vendorId !== input.vendorId) {
+    return { outcome: "rejected", code: "mismatch", reason: "the commitment names another vendor" };
+  }
+  if (input.revoked) return { outcome: "rejected", code: "revoked", reason: "order was revoked" };
+  return { outcome: "record", commitId: mine.commitId, amount: mine.amount };
 }

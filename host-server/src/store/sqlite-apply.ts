@@ -4,7 +4,7 @@
  * Effects check before they write, so a refused write leaves nothing behind.
  */
 import type Database from "better-sqlite3";
-import { decideSettlement, isFlagged, sameAmount, walletOfOrder } from "./rules";
+import { decideBrokerSettlement, decideSettlement, isFlagged, sameAmount, walletOfOrder } from "./rules";
 import type { SqliteRows } from "./sqlite-rows";
 import type {
   Effect,
@@ -184,6 +184,44 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
           return { orderDigest: item.orderDigest, status: "approved", approval: a.document };
         });
         return { results } satisfies EffectResult["settle"];
+      }
+      case "registerSettlement": {
+        const out: EffectResult["registerSettlement"] = {
+          statementId: effect.statementId,
+          recorded: [],
+          alreadySettled: [],
+          rejected: [],
+        };
+        for (const digest of effect.orderDigests) {
+          const d = decideBrokerSettlement({
+            brokerId: effect.brokerId,
+            vendorId: effect.vendorId,
+            registrations: rows.registrations(digest),
+            revoked: rows.revoke(digest) !== null,
+            settlement: rows.settlement(digest),
+          });
+          if (d.outcome === "rejected") {
+            out.rejected.push({ orderDigest: digest, code: d.code, reason: d.reason });
+          } else if (d.outcome === "alreadySettled") {
+            out.alreadySettled.push(digest);
+          } else {
+            if (d.outcome === "record") {
+              q.insertSettlement.run(
+                digest,
+                effect.vendorId,
+                effect.brokerId,
+                d.commitId,
+                d.amount.currency,
+                d.amount.micros,
+                "broker",
+                w.at,
+                JSON.stringify({ statementId: effect.statementId }),
+              );
+            }
+            out.recorded.push(digest);
+          }
+        }
+        return out;
       }
       case "post": {
         const recipient = resolveRecipient(effect.mail.to);

@@ -84,7 +84,8 @@ export interface SettlementRecord {
   amount: Money;
   path: SettlementPath;
   settledAt: string;
-  /** Host path: the signed approval posted to the broker (opaque JSON to the store). */
+  /** Host path: the signed approval posted to the broker (opaque JSON to the store); broker path:
+   * `{ statementId }` of the broker's settlement statement. */
   approval?: unknown;
 }
 
@@ -142,6 +143,17 @@ export type Effect =
    * `SettlementApproval` in the same tx. Mail produced by an effect has `from` = `Write.from` and
    * `messageId` = `Write.messageId`. */
   | { kind: "settle"; vendorId: string; items: SettleItem[] }
+  /** Register Settlement: the broker settled these digests itself (Settle With Broker). Each digest
+   * is recorded as a settlement (path `broker`) when this broker registered its commitment for this
+   * vendor and it is neither revoked nor settled; one the host already approved is reported in
+   * `alreadySettled` and left unchanged. Never refused as a whole. */
+  | {
+      kind: "registerSettlement";
+      brokerId: string;
+      vendorId: string;
+      statementId: string;
+      orderDigests: string[];
+    }
   /** Post Message. Refused `not_registered` when `walletOfOrder` names a digest no wallet registered,
    * `unknown_player` when the recipient is not in the directory. */
   | { kind: "post"; mail: MailInput };
@@ -152,6 +164,12 @@ export interface EffectResult {
   register: { registered: RegisteredResult[] };
   revoke: { orderDigest: string; revokedAt: string };
   settle: { results: SettleItemResult[] };
+  registerSettlement: {
+    statementId: string;
+    recorded: string[];
+    alreadySettled: string[];
+    rejected: { orderDigest: string; code: ErrorCode; reason: string }[];
+  };
   /** Never names the recipient: a vendor posting to "the wallet of order D" must not learn it. */
   post: { postedAt: string };
 }

@@ -1,9 +1,10 @@
 /**
  * `@quickpay/paycards/broker-kit`: the server side of every broker protocol (Add Paycard, Inquiry
- * Payment, Check Commit, Register Commit) with a real SQLite ledger. A broker supplies its key, its
+ * Payment, Check Commit, Register Commit, Settle With Broker, Register Settlement, host approvals) with a real SQLite ledger. A broker supplies its key, its
  * answer policy and its accounts; the kit does the rest. Node only.
  */
 export { answerResponse, checkBalance, confirmPaycard } from "./add-paycard";
+export { type ConsumedApprovals, consumeHostApprovals } from "./approvals";
 export { type Broker, type BrokerSettings, defaultBrokerSettings, type HandlerContext } from "./context";
 export { DirectoryClient, type DirectoryOptions } from "./directory";
 export { installErrorHandlers, toQuickPayError } from "./http-errors";
@@ -22,3 +23,4 @@ export {
 export { type BrokerMessageType, brokerHandlers, registerBrokerRoutes } from "./routes";
 export { hashSecret, verifySecret } from "./secrets";
 export { type BrokerServerOptions, createBroker, type RunningBrokerServer, startBroker } from "./server";
+export { settleWithBroker } from "./settlement";

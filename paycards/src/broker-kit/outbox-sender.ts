@@ -1,14 +1,17 @@
 /**
- * Sends what the broker owes the host (Register Commit) from the durable outbox: right after an
- * endorsement, then with exponential backoff until the host acknowledges. Every resend is re-signed
- * (fresh `at`) under the same message id, so the host records it exactly once. Endorsements that
- * pile up while a send is in flight go together as one RegisterCommitBatch (one signature).
+ * Sends what the broker owes the host (Register Commit, Register Settlement) from the durable outbox:
+ * right after the fact, then with exponential backoff until the host acknowledges. Every resend is
+ * re-signed (fresh `at`) under the same message id, so the host records it exactly once.
+ * Endorsements that pile up while a send is in flight go together as one RegisterCommitBatch (one
+ * signature). A Register Settlement waits until every Register Commit queued before it is
+ * acknowledged: the host records only settlements of commitments it knows this broker made.
  */
 import {
   type FetchLike,
   MAX_BATCH,
   newId,
   type SignedEndorsement,
+  type SignedSettlementStatement,
   type Signer,
   sendMessage,
   signEnvelope,
@@ -81,7 +84,7 @@ export class CommitOutbox {
     const rows = ledger.outbox.due(all ? Number.POSITIVE_INFINITY : this.now(), MAX_BATCH);
     // A message already tried alone keeps its own id (the host may have recorded it under that id);
     // only never-tried messages are batched, and a batch, once formed, is always resent whole.
-    const fresh = rows.filter((r) => r.attempts === 0 && r.batch_id === null);
+    const fresh = rows.filter((r) => r.type === "RegisterCommit" && r.attempts === 0 && r.batch_id === null);
     if (fresh.length >= 2) {
       ledger.outbox.assignBatch(
         fresh.map((r) => r.outbox_id),
@@ -95,6 +98,14 @@ export class CommitOutbox {
     }
     for (const [key, unit] of units) {
       const members = key.startsWith("single:") ? unit : ledger.outbox.batch(key);
+      if (
+        members[0]!.type === "RegisterSettlement" &&
+        ledger.outbox.commitsPendingBefore(members[0]!.outbox_id)
+      ) {
+        this.backOff(members, new Error("waiting for an earlier Register Commit"));
+        failed += members.length;
+        continue;
+      }
       if (await this.send(members)) sent += members.length;
       else failed += members.length;
     }
@@ -109,7 +120,25 @@ export class CommitOutbox {
     const options = fetch ? { fetch } : {};
     try {
       let flagged: string[];
-      if (first.batch_id === null) {
+      if (first.type === "RegisterSettlement") {
+        const body = JSON.parse(first.body_json) as { statement: SignedSettlementStatement };
+        const envelope = await signEnvelope(signer, "RegisterSettlement" as const, body, {
+          id: first.message_id,
+        });
+        const reply = await sendMessage(hostUrl, "RegisterSettlement", envelope, options);
+        flagged = [];
+        if (reply.alreadySettled.length > 0 || reply.rejected.length > 0) {
+          // The broker has paid these already; the host's own approvals for them will be skipped.
+          this.options.logger?.warn(
+            {
+              statementId: reply.statementId,
+              alreadySettled: reply.alreadySettled,
+              rejected: reply.rejected,
+            },
+            "host did not record every settlement of a statement",
+          );
+        }
+      } else if (first.batch_id === null) {
         const body = JSON.parse(first.body_json) as { endorsement: SignedEndorsement };
         const envelope = await signEnvelope(signer, "RegisterCommit" as const, body, {
           id: first.message_id,
@@ -137,19 +166,25 @@ export class CommitOutbox {
       }
       return true;
     } catch (error) {
-      const base = this.options.baseDelayMs ?? 1_000;
-      const max = this.options.maxDelayMs ?? 60_000;
-      const delay = Math.min(max, base * 2 ** Math.min(first.attempts, 20));
-      const message = error instanceof Error ? error.message : String(error);
-      const code = (error as { code?: string }).code ?? "error";
-      for (const row of rows)
-        ledger.outbox.markFailed(row.outbox_id, `${code}: ${message}`, this.now() + delay);
-      this.options.logger?.warn(
-        { messageId: first.batch_id ?? first.message_id, count: rows.length, code, delay },
-        "Register Commit not acknowledged",
-      );
+      this.backOff(rows, error);
       return false;
     }
+  }
+
+  /** Records a failed (or deferred) attempt on every row and when to try again. */
+  private backOff(rows: OutboxRow[], error: unknown): void {
+    const first = rows[0]!;
+    const base = this.options.baseDelayMs ?? 1_000;
+    const max = this.options.maxDelayMs ?? 60_000;
+    const delay = Math.min(max, base * 2 ** Math.min(first.attempts, 20));
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: string }).code ?? "error";
+    for (const row of rows)
+      this.options.ledger.outbox.markFailed(row.outbox_id, `${code}: ${message}`, this.now() + delay);
+    this.options.logger?.warn(
+      { messageId: first.batch_id ?? first.message_id, type: first.type, count: rows.length, code, delay },
+      `${first.type} not acknowledged`,
+    );
   }
 
   private schedule(): void {

@@ -47,6 +47,20 @@ function valid(type: BrokerMessageType): { who: TestPlayer; body: BodyInputOf<Br
         who: f.vendor,
         body: { commitId: newId("c_"), orderDigest: digest, vendorId: f.vendor.id, amount: usd },
       };
+    case "SettleWithBroker": {
+      const endorsement = {
+        commitId: newId("c_"),
+        orderDigest: digest,
+        vendorId: f.vendor.id,
+        amount: usd,
+        brokerId: f.broker.brokerId,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      };
+      return {
+        who: f.vendor,
+        body: { orders: [{ orderDigest: digest, endorsement: { endorsement, sig: "A".repeat(86) } }] },
+      };
+    }
   }
 }
 

@@ -19,6 +19,7 @@ import { answerResponse, checkBalance, confirmPaycard } from "./add-paycard";
 import type { Broker, HandlerContext } from "./context";
 import { zodDetails } from "./http-errors";
 import { checkCommit, inquiryPayment } from "./micropayment";
+import { settleWithBroker } from "./settlement";
 
 export const brokerHandlers = {
   ConfirmPaycard: confirmPaycard,
@@ -26,6 +27,7 @@ export const brokerHandlers = {
   CheckBalance: checkBalance,
   InquiryPayment: inquiryPayment,
   CheckCommit: checkCommit,
+  SettleWithBroker: settleWithBroker,
 } satisfies HandlerMap<"broker", HandlerContext>;
 
 export type BrokerMessageType = MessagesTo<"broker">;
@@ -36,10 +38,14 @@ export type BrokerMessageType = MessagesTo<"broker">;
  */
 const REPLAYED_REFUSALS = new Set(["wrong_answer", "too_many_attempts"]);
 
+/** Batches of up to 1000 endorsements need more than the server's default 64 KiB body limit. */
+const BODY_LIMITS: Partial<Record<BrokerMessageType, number>> = { SettleWithBroker: 1024 * 1024 };
+
 export function registerBrokerRoutes(app: FastifyInstance, broker: Broker): void {
   for (const type of Object.keys(brokerHandlers) as BrokerMessageType[]) {
     const spec = messages[type];
-    app.post(spec.path, async (request, reply) => {
+    const limit = BODY_LIMITS[type];
+    app.post(spec.path, limit ? { bodyLimit: limit } : {}, async (request, reply) => {
       const now = broker.now();
       const shape = EnvelopeShape.safeParse(request.body);
       if (!shape.success) {

@@ -1,6 +1,7 @@
 /** A broker's HTTP server on fastify 5: its ledger, the host directory, the outbox and the routes. */
 import { type FetchLike, type KeyPair, playerIdFor } from "@quickpay/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
+import { type ConsumedApprovals, consumeHostApprovals } from "./approvals";
 import { type Broker, type BrokerSettings, defaultBrokerSettings } from "./context";
 import { DirectoryClient } from "./directory";
 import { installErrorHandlers } from "./http-errors";
@@ -29,6 +30,8 @@ export interface BrokerServerOptions {
   logLevel?: string;
   directoryTtlMs?: number;
   outbox?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** How often host approvals are fetched from the broker's mailbox and paid; default 30 s, 0 = never. */
+  approvalPollMs?: number;
 }
 
 export interface RunningBrokerServer {
@@ -40,10 +43,22 @@ export interface RunningBrokerServer {
   app: FastifyInstance;
   /** Sends every unacknowledged Register Commit now (tests wait on this instead of sleeping). */
   flushOutbox(): Promise<DrainResult>;
+  /** Fetches host approvals from the mailbox now and pays those not settled yet (one run at a time). */
+  consumeApprovals(): Promise<ConsumedApprovals>;
   close(): Promise<void>;
 }
 
-export function createBroker(options: BrokerServerOptions): { app: FastifyInstance; broker: Broker } {
+/** The host-approval consumer of one broker: one run at a time, polled once the server listens. */
+export interface ApprovalConsumer {
+  consume(): Promise<ConsumedApprovals>;
+  poll?: NodeJS.Timeout;
+}
+
+export function createBroker(options: BrokerServerOptions): {
+  app: FastifyInstance;
+  broker: Broker;
+  approvals: ApprovalConsumer;
+} {
   if (!options.ledger && !options.dbPath) throw new Error("a broker needs a ledger or a dbPath");
   const ledger = options.ledger ?? Ledger.open(options.dbPath!);
   const now = options.now ?? (() => new Date());
@@ -90,19 +105,37 @@ export function createBroker(options: BrokerServerOptions): { app: FastifyInstan
     60 * 60_000,
   );
   prune.unref();
+  // One consumer at a time: the poll and an explicit call never fetch the same page concurrently.
+  let consuming: Promise<unknown> = Promise.resolve();
+  const approvals: ApprovalConsumer = {
+    consume() {
+      const run = consuming.then(() => consumeHostApprovals(broker));
+      consuming = run.catch(() => undefined);
+      return run;
+    },
+  };
   app.addHook("onClose", async () => {
     clearInterval(prune);
+    if (approvals.poll) clearInterval(approvals.poll);
+    await consuming;
     await broker.outbox.stop();
     if (!options.ledger) ledger.close();
   });
-  return { app, broker };
+  return { app, broker, approvals };
 }
 
 /** Listens on 127.0.0.1 (a free port unless given) and starts the outbox sender. */
 export async function startBroker(options: BrokerServerOptions): Promise<RunningBrokerServer> {
-  const { app, broker } = createBroker(options);
+  const { app, broker, approvals } = createBroker(options);
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
   broker.outbox.start();
+  const pollMs = options.approvalPollMs ?? 30_000;
+  if (pollMs > 0) {
+    approvals.poll = setInterval(() => {
+      approvals.consume().catch((error) => app.log.warn({ err: error }, "consuming host approvals failed"));
+    }, pollMs);
+    approvals.poll.unref();
+  }
   return {
     url: address.replace("[::1]", "127.0.0.1"),
     brokerId: broker.brokerId,
@@ -111,6 +144,7 @@ export async function startBroker(options: BrokerServerOptions): Promise<Running
     ledger: broker.ledger,
     app,
     flushOutbox: () => broker.outbox.drain({ all: true }),
+    consumeApprovals: approvals.consume,
     close: () => app.close(),
   };
 }

@@ -112,6 +112,10 @@ export async function startFixture(
     "holds",
     "idempotency",
     "outbox",
+    "settlements",
+    "statements",
+    "vendor_payables",
+    "broker_meta",
   ];
   const fixture: Fixture = {
     host,

@@ -12,12 +12,14 @@ import {
   RegisterOrder,
   RequestOrderDelivery,
 } from "./micropayment";
+import * as settlement from "./settlement";
 
 export * from "./add-paycard";
 export * from "./administration";
 export * from "./define";
 export * from "./host";
 export * from "./micropayment";
+export * from "./settlement";
 
 export const messages = {
   RegisterWallet,
@@ -37,6 +39,8 @@ export const messages = {
   RegisterDeliveryBatch: host.RegisterDeliveryBatch,
   RegisterOrderBatch: host.RegisterOrderBatch,
   SettleWithHost: host.SettleWithHost,
+  RegisterSettlement: settlement.RegisterSettlement,
+  SettleWithBroker: settlement.SettleWithBroker,
   RegisterRevoke: host.RegisterRevoke,
   PostMessage: host.PostMessage,
   FetchMessages: host.FetchMessages,

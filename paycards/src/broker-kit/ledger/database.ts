@@ -116,6 +116,43 @@ CREATE TABLE IF NOT EXISTS outbox (
   created_at      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (next_attempt_at) WHERE acked_at IS NULL;
+
+-- Each commitment is paid to its vendor at most once, by whichever path came first: the broker's
+-- own Settle With Broker (path 'broker', ref = statement id) or a host approval (path 'host').
+CREATE TABLE IF NOT EXISTS settlements (
+  commit_id     TEXT PRIMARY KEY REFERENCES commitments(commit_id),
+  order_digest  TEXT NOT NULL UNIQUE,
+  vendor_id     TEXT NOT NULL,
+  currency      TEXT NOT NULL,
+  amount_micros INTEGER NOT NULL CHECK (amount_micros > 0),
+  path          TEXT NOT NULL CHECK (path IN ('broker', 'host')),
+  ref           TEXT NOT NULL,
+  settled_at    INTEGER NOT NULL
+);
+
+-- The signed statement of each Settle With Broker, once per (vendor, message id).
+CREATE TABLE IF NOT EXISTS statements (
+  statement_id TEXT PRIMARY KEY,
+  vendor_id    TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  signed_json  TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  UNIQUE (vendor_id, message_id)
+);
+
+-- What the broker owes each vendor: credited in the transaction that records a settlement.
+CREATE TABLE IF NOT EXISTS vendor_payables (
+  vendor_id      TEXT NOT NULL,
+  currency       TEXT NOT NULL,
+  balance_micros INTEGER NOT NULL CHECK (balance_micros >= 0),
+  PRIMARY KEY (vendor_id, currency)
+);
+
+-- Small durable settings, e.g. the host mailbox cursor of consumed approvals.
+CREATE TABLE IF NOT EXISTS broker_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
 // (outbox_batch is created in migrate(), after the batch_id column is sure to exist.)
 

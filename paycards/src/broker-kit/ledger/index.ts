@@ -5,6 +5,7 @@ import { type LedgerDatabase, openLedgerDatabase } from "./database";
 import { IdempotencyStore } from "./idempotency";
 import { OutboxStore } from "./outbox";
 import { PaycardsStore } from "./paycards";
+import { SettlementsStore } from "./settlements";
 
 export class Ledger {
   readonly accounts: AccountsStore;
@@ -12,6 +13,7 @@ export class Ledger {
   readonly commitments: CommitmentsStore;
   readonly idempotency: IdempotencyStore;
   readonly outbox: OutboxStore;
+  readonly settlements: SettlementsStore;
 
   constructor(readonly db: LedgerDatabase) {
     this.accounts = new AccountsStore(db);
@@ -19,6 +21,7 @@ export class Ledger {
     this.commitments = new CommitmentsStore(db);
     this.idempotency = new IdempotencyStore(db);
     this.outbox = new OutboxStore(db);
+    this.settlements = new SettlementsStore(db);
   }
 
   static open(path: string): Ledger {
@@ -36,3 +39,9 @@ export type { LedgerDatabase } from "./database";
 export type { StoredReply } from "./idempotency";
 export type { OutboxRow } from "./outbox";
 export { credentialHash, newCredential, type PaycardRow, type SessionRow } from "./paycards";
+export type {
+  AcceptedOrder,
+  HostApprovalOutcome,
+  SettlementPlan,
+  SettlementRow,
+} from "./settlements";

@@ -1,4 +1,4 @@
-/** The durable outbox of messages the broker owes the host (Register Commit). */
+/** The durable outbox of messages the broker owes the host (Register Commit, Register Settlement). */
 import type { LedgerDatabase } from "./database";
 
 export interface OutboxRow {
@@ -72,6 +72,17 @@ export class OutboxStore {
       .prepare("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE acked_at IS NULL")
       .get() as { at: number | null };
     return row.at ?? undefined;
+  }
+
+  /** True while a Register Commit queued before `outboxId` is unacknowledged. */
+  commitsPendingBefore(outboxId: number): boolean {
+    return (
+      this.db
+        .prepare(
+          "SELECT 1 FROM outbox WHERE acked_at IS NULL AND type = 'RegisterCommit' AND outbox_id < ? LIMIT 1",
+        )
+        .get(outboxId) !== undefined
+    );
   }
 
   byMessageId(messageId: string): OutboxRow | undefined {
