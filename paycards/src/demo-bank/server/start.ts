@@ -34,6 +34,8 @@ export interface DemoBankOptions {
   logLevel?: string;
   now?: () => Date;
   fetch?: FetchLike;
+  /** How often host settlement approvals are fetched and paid (default 30 s; 0 = only on demand). */
+  approvalPollMs?: number;
 }
 
 export interface RunningBroker {
@@ -71,6 +73,7 @@ export async function startDemoBank(options: DemoBankOptions): Promise<RunningBr
       ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
       ...(options.now ? { now: options.now } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.approvalPollMs === undefined ? {} : { approvalPollMs: options.approvalPollMs }),
     });
   } catch (error) {
     ledger.close();
