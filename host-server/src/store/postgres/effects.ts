@@ -4,7 +4,7 @@
  * refused write leaves nothing behind and never undoes another write of the batch.
  */
 import { parseMoney } from "@quickpay/protocol";
-import { decideSettlement, sameAmount, walletOfOrder } from "../rules";
+import { decideBrokerSettlement, decideSettlement, sameAmount, walletOfOrder } from "../rules";
 import type {
   Effect,
   EffectResult,
@@ -160,6 +160,56 @@ async function settle(db: Queryable, w: Write, effect: Extract<Effect, { kind: "
   return { results } satisfies EffectResult["settle"];
 }
 
+/** Register Settlement: the broker settled these digests itself; decided per digest by the rules. */
+async function registerSettlement(
+  db: Queryable,
+  w: Write,
+  effect: Extract<Effect, { kind: "registerSettlement" }>,
+): Promise<EffectResult["registerSettlement"]> {
+  await lockDigests(db, effect.orderDigests);
+  const out: EffectResult["registerSettlement"] = {
+    statementId: effect.statementId,
+    recorded: [],
+    alreadySettled: [],
+    rejected: [],
+  };
+  for (const digest of effect.orderDigests) {
+    const d = decideBrokerSettlement({
+      brokerId: effect.brokerId,
+      vendorId: effect.vendorId,
+      registrations: await registrations(db, digest),
+      revoked: (await revoke(db, digest)) !== null,
+      settlement: await settlement(db, digest),
+    });
+    if (d.outcome === "rejected") {
+      out.rejected.push({ orderDigest: digest, code: d.code, reason: d.reason });
+      continue;
+    }
+    if (d.outcome === "alreadySettled") {
+      out.alreadySettled.push(digest);
+      continue;
+    }
+    if (d.outcome === "record") {
+      await db.query(
+        `INSERT INTO settlements (order_digest, vendor_id, broker_id, commit_id, currency, micros, path,
+           settled_at, approval) VALUES ($1, $2, $3, $4, $5, $6, 'broker', $7, $8::json)`,
+        [
+          digest,
+          effect.vendorId,
+          effect.brokerId,
+          d.commitId,
+          d.amount.currency,
+          d.amount.micros,
+          w.at,
+          JSON.stringify({ statementId: effect.statementId }),
+        ],
+      );
+    }
+    out.recorded.push(digest);
+  }
+  return out;
+}
+
 /** Applies one non-register effect; throws `Refusal` when the rules refuse it. */
 export async function applyEffect(db: Queryable, w: Write): Promise<unknown> {
   const effect = w.effect;
@@ -199,6 +249,8 @@ export async function applyEffect(db: Queryable, w: Write): Promise<unknown> {
     }
     case "settle":
       return settle(db, w, effect);
+    case "registerSettlement":
+      return registerSettlement(db, w, effect);
     case "post": {
       const recipient = await resolveRecipient(db, effect.mail.to);
       await post(db, w, recipient, effect.mail.kind, effect.mail.body);

@@ -44,4 +44,86 @@ describe("postgres store", () => {
       for (const store of stores) await store.close();
     }
   });
+
+  it("records a broker's own settlements once and reports the others (Register Settlement)", async () => {
+    const store = await createPostgresStore(await freshDatabase());
+    try {
+      const broker = {
+        id: `b_${"1".repeat(32)}`,
+        kind: "broker" as const,
+        publicKey: `K${"1".repeat(42)}`,
+        status: "active" as const,
+        registeredAt: "2026-01-01T00:00:00.000Z",
+      };
+      const vendor = `v_${"2".repeat(32)}`;
+      const digests = ["a", "b", "c"].map((c) => c.repeat(64));
+      const at = "2026-01-01T00:00:01.000Z";
+      await store.apply([
+        {
+          from: broker.id,
+          messageId: "player-000000001",
+          fingerprint: "p",
+          at,
+          effect: { kind: "registerPlayer", player: broker },
+        },
+      ]);
+      // The broker registered commitments for a and b (b for another vendor); nothing for c.
+      const commit = (digest: string, vendorId: string, n: number) => ({
+        from: broker.id,
+        messageId: `commit-00000000${n}`,
+        fingerprint: `c${n}`,
+        at,
+        effect: {
+          kind: "register" as const,
+          registrations: [
+            {
+              side: "commit" as const,
+              orderDigest: digest,
+              commitId: `c_${digest.slice(0, 20)}`,
+              vendorId,
+              amount: { currency: "USD", micros: 10_000 },
+            },
+          ],
+        },
+      });
+      await store.apply([commit(digests[0]!, vendor, 1), commit(digests[1]!, `v_${"3".repeat(32)}`, 2)]);
+      const settleWrite = (messageId: string) => ({
+        from: broker.id,
+        messageId,
+        fingerprint: messageId,
+        at,
+        effect: {
+          kind: "registerSettlement" as const,
+          brokerId: broker.id,
+          vendorId: vendor,
+          statementId: "st-1",
+          orderDigests: [...digests, digests[0]!],
+        },
+      });
+      const [first] = await store.apply([settleWrite("settlement-0000001")]);
+      expect(first).toMatchObject({
+        status: "applied",
+        result: {
+          statementId: "st-1",
+          recorded: [digests[0], digests[0]],
+          alreadySettled: [],
+          rejected: [
+            { orderDigest: digests[1], code: "mismatch" },
+            { orderDigest: digests[2], code: "not_registered" },
+          ],
+        },
+      });
+      expect((await store.getOrder(digests[0]!)).settlement).toMatchObject({
+        path: "broker",
+        brokerId: broker.id,
+        vendorId: vendor,
+        approval: { statementId: "st-1" },
+      });
+      const [again] = await store.apply([settleWrite("settlement-0000002")]);
+      expect(again).toMatchObject({ status: "applied", result: { recorded: [digests[0], digests[0]] } });
+      expect(await store.listSettlements()).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
 });
