@@ -65,6 +65,41 @@ describe("JsonLinesVendorStore", () => {
     await reopened.close();
   });
 
+  it("keeps which deliveries are settled across a reopen and its compaction", async () => {
+    const file = path.join(dir, "settled", "deliveries.jsonl");
+    const store = new JsonLinesVendorStore(file);
+    const endorsement = {
+      endorsement: {
+        commitId: "c_xxxxxxxxxxxxxxxxxxxx",
+        orderDigest: "a".repeat(64),
+        vendorId: `v_${"a".repeat(32)}`,
+        amount: { currency: "USD", value: "0.01" },
+        brokerId: `b_${"b".repeat(32)}`,
+        expiresAt: "2026-11-21T06:00:00.000Z",
+      },
+      sig: "s".repeat(86),
+    };
+    for (const n of [1, 2, 3]) {
+      const d = delivery(n);
+      await store.recordDelivery({ ...d.record, endorsement }, d.registration);
+    }
+    const settlement = {
+      outcome: "broker" as const,
+      ref: "s_statement-0000000001",
+      at: "2026-11-21T05:30:00.000Z",
+    };
+    await store.markSettled([delivery(1).record.commitId, delivery(3).record.commitId], settlement);
+    await store.close();
+    for (let reopen = 0; reopen < 2; reopen++) {
+      const reopened = new JsonLinesVendorStore(file);
+      expect((await reopened.unsettledDeliveries()).map((d) => d.commitId)).toEqual([
+        delivery(2).record.commitId,
+      ]);
+      expect((await reopened.findDelivery(delivery(1).record.commitId))?.settlement).toEqual(settlement);
+      await reopened.close();
+    }
+  });
+
   it("skips a torn last line left by a crash mid-write", async () => {
     const file = path.join(dir, "b", "deliveries.jsonl");
     const store = new JsonLinesVendorStore(file);

@@ -5,13 +5,19 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { type DeliveryRecord, MemoryVendorStore, type PendingRegistration } from "./store";
+import {
+  type DeliveryRecord,
+  type DeliverySettlement,
+  MemoryVendorStore,
+  type PendingRegistration,
+} from "./store";
 
 type Line =
   /** `registration` is absent once compaction found it acknowledged. */
   | { k: "delivery"; record: DeliveryRecord; registration?: PendingRegistration }
   | { k: "attempt"; registration: PendingRegistration }
-  | { k: "registered"; messageId: string };
+  | { k: "registered"; messageId: string }
+  | { k: "settled"; commitIds: string[]; settlement: DeliverySettlement };
 
 export class JsonLinesVendorStore extends MemoryVendorStore {
   private fd: number;
@@ -42,6 +48,11 @@ export class JsonLinesVendorStore extends MemoryVendorStore {
     await super.completeRegistration(messageId);
   }
 
+  override async markSettled(commitIds: string[], settlement: DeliverySettlement) {
+    this.append({ k: "settled", commitIds, settlement });
+    await super.markSettled(commitIds, settlement);
+  }
+
   async close() {
     fs.closeSync(this.fd);
   }
@@ -69,6 +80,11 @@ export class JsonLinesVendorStore extends MemoryVendorStore {
         }
       } else if (line.k === "registered") {
         this.pending.delete(line.messageId);
+      } else if (line.k === "settled") {
+        for (const id of line.commitIds) {
+          const record = this.deliveries.get(id);
+          if (record) this.deliveries.set(id, { ...record, settlement: line.settlement });
+        }
       }
     }
   }

@@ -27,6 +27,7 @@ import { errorResponse, json, methodNotAllowed, preflight, readBody } from "./ht
 import { derivedMessageId } from "./message-ids";
 import { assertLive, buildSignedOrder, itemIdOf, verifyEndorsement, verifyOwnOrder } from "./orders";
 import { DeliveryRegistrar, type FlushResult } from "./outbox";
+import { type SettleReport, settlePending } from "./settlement";
 import { MemoryVendorStore, type PendingRegistration } from "./store";
 import type { DeliveryReply } from "./types";
 
@@ -39,6 +40,8 @@ export interface VendorHandlers {
   handle(req: Request): Promise<Response | null>;
   /** Sends every pending Register Delivery now (tests, shutdown hooks). */
   flushOutbox(): Promise<FlushResult>;
+  /** Settle With Broker (falling back to Settle With Host) for delivered, unsettled orders. */
+  settlePending(): Promise<SettleReport>;
   /** Stops the outbox retry timer. Does not close the store (the vendor owns it). */
   close(): void;
 }
@@ -220,7 +223,13 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
     };
     // Durable before the Wallet sees the content: an acknowledged delivery is never lost to the host.
     await store.recordDelivery(
-      { commitId: endorsement.commitId, orderDigest: digest, requestDigest, reply },
+      {
+        commitId: endorsement.commitId,
+        orderDigest: digest,
+        requestDigest,
+        reply,
+        endorsement: signedEndorsement,
+      },
       registration,
     );
     await registrar.attempt(registration);
@@ -258,6 +267,16 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
     requestOrderDelivery,
     handle,
     flushOutbox: () => registrar.flush(),
+    settlePending: () =>
+      settlePending({
+        vendorId: config.vendorId,
+        privateKey: config.privateKey,
+        hostUrl: config.hostUrl,
+        store,
+        now,
+        ...fetchOption,
+        logger,
+      }),
     close: () => registrar.stop(),
   };
 }

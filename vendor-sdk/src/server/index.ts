@@ -8,5 +8,12 @@ export { corsHeaders } from "./http";
 export { buildOrder, DEFAULT_ORDER_TTL_MS, itemIdOf, MAX_ITEM_ID_LENGTH } from "./orders";
 export type { FlushResult } from "./outbox";
 export { registerVendor, type VendorRegistration } from "./register";
-export { type DeliveryRecord, MemoryVendorStore, type PendingRegistration, type VendorStore } from "./store";
+export { type SettlementConfig, type SettleReport, settlePending } from "./settlement";
+export {
+  type DeliveryRecord,
+  type DeliverySettlement,
+  MemoryVendorStore,
+  type PendingRegistration,
+  type VendorStore,
+} from "./store";
 export type { DeliveredContent, DeliveryReply } from "./types";

@@ -3,7 +3,7 @@
  * the same answer without claiming the commitment twice) and the Register Delivery outbox (so an
  * acknowledged delivery always reaches the host, however long the host is away).
  */
-import type { RegistrationFacts } from "@quickpay/protocol";
+import type { RegistrationFacts, SignedEndorsement } from "@quickpay/protocol";
 import type { DeliveryReply } from "./types";
 
 export interface DeliveryRecord {
@@ -12,6 +12,21 @@ export interface DeliveryRecord {
   /** SHA-256 of the request's canonical JSON: a byte-identical repeat is answered without re-checking. */
   requestDigest: string;
   reply: DeliveryReply;
+  /** The broker's endorsement the Wallet presented: what Settle With Broker / Host claims payment with. */
+  endorsement?: SignedEndorsement;
+  /** Set once the order is paid (or can never be): `settlePending` skips it from then on. */
+  settlement?: DeliverySettlement;
+}
+
+/**
+ * How a delivered order was closed: paid under a broker statement (`broker`, ref = statement id),
+ * approved by the host (`host`, ref = approval time), reported settled already by either side, or
+ * revoked (never paid).
+ */
+export interface DeliverySettlement {
+  outcome: "broker" | "host" | "already_settled" | "revoked";
+  ref: string;
+  at: string;
 }
 
 /** One Register Delivery waiting for the host's acknowledgement; its message id never changes. */
@@ -34,6 +49,10 @@ export interface VendorStore {
   updateRegistration(registration: PendingRegistration): Promise<void>;
   /** Called when the host acknowledged the registration. */
   completeRegistration(messageId: string): Promise<void>;
+  /** Deliveries with an endorsement and no settlement yet, oldest first. */
+  unsettledDeliveries(): Promise<DeliveryRecord[]>;
+  /** Closes these deliveries (by commit id) for settlement, durably. */
+  markSettled(commitIds: string[], settlement: DeliverySettlement): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -61,5 +80,16 @@ export class MemoryVendorStore implements VendorStore {
 
   async completeRegistration(messageId: string) {
     this.pending.delete(messageId);
+  }
+
+  async unsettledDeliveries() {
+    return [...this.deliveries.values()].filter((d) => d.endorsement && !d.settlement);
+  }
+
+  async markSettled(commitIds: string[], settlement: DeliverySettlement) {
+    for (const id of commitIds) {
+      const record = this.deliveries.get(id);
+      if (record) this.deliveries.set(id, { ...record, settlement });
+    }
   }
 }
