@@ -144,5 +144,114 @@ export function describeSettleContract(fresh: () => Promise<HostStore>): void {
       expect(statuses.filter((s) => s === "approved")).toHaveLength(1);
       expect(await store.fetchMessages(broker.id, undefined, 10)).toHaveLength(1);
     });
+
+    const registerSettlement = (
+      ids: { broker: PlayerRecord; vendor: PlayerRecord },
+      orderDigests: string[],
+      options: Partial<Parameters<typeof write>[2]> = {},
+    ) =>
+      write(
+        ids.broker.id,
+        {
+          kind: "registerSettlement",
+          brokerId: ids.broker.id,
+          vendorId: ids.vendor.id,
+          statementId: `s_statement${orderDigests.length}xxxxxxxx`,
+          orderDigests,
+        },
+        { at: at(9), ...options },
+      );
+
+    it("records a broker's settlement; Settle With Host then refuses the order as already_settled", async () => {
+      const store = await fresh();
+      const ids = await registered(store, ["commit", "delivery"]);
+      const first = registerSettlement(ids, [ids.digest], {
+        messageId: "register-settlement-1",
+        fingerprint: "fp",
+      });
+      const [o] = await store.apply([first]);
+      expect(result(o)).toEqual({
+        statementId: "s_statement1xxxxxxxx",
+        recorded: [ids.digest],
+        alreadySettled: [],
+        rejected: [],
+      });
+      expect((await store.apply([first]))[0]?.status).toBe("repeat");
+      // A later statement of the same broker naming it again is a harmless repeat, not a second settlement.
+      expect(
+        result(await store.apply([registerSettlement(ids, [ids.digest])]).then((r) => r[0])),
+      ).toMatchObject({
+        recorded: [ids.digest],
+      });
+      expect((await store.getOrder(ids.digest)).settlement).toMatchObject({
+        orderDigest: ids.digest,
+        vendorId: ids.vendor.id,
+        brokerId: ids.broker.id,
+        commitId: `c_${ids.digest.slice(0, 20)}`,
+        amount: usd(10_000),
+        path: "broker",
+        settledAt: at(9),
+      });
+      const [settle] = await store.apply([
+        write(ids.vendor.id, {
+          kind: "settle",
+          vendorId: ids.vendor.id,
+          items: [{ orderDigest: ids.digest, approval: approvalFor(ids.digest, ids.broker) }],
+        }),
+      ]);
+      expect(result(settle)).toMatchObject({ results: [{ status: "rejected", code: "already_settled" }] });
+      expect(await store.fetchMessages(ids.broker.id, undefined, 10)).toEqual([]);
+    });
+
+    it("reports an order the host approved as alreadySettled, and rejects others' commitments", async () => {
+      const store = await fresh();
+      const ids = await registered(store, ["commit", "delivery"]);
+      await store.apply([
+        write(ids.vendor.id, {
+          kind: "settle",
+          vendorId: ids.vendor.id,
+          items: [{ orderDigest: ids.digest, approval: approvalFor(ids.digest, ids.broker) }],
+        }),
+      ]);
+      const unregistered = fakeDigest();
+      const otherBroker = player("broker");
+      await store.apply([write(otherBroker.id, { kind: "registerPlayer", player: otherBroker })]);
+      const theirs = await registered(store, ["commit"]);
+      const [o] = await store.apply([registerSettlement(ids, [ids.digest, unregistered])]);
+      expect(result(o)).toMatchObject({
+        recorded: [],
+        alreadySettled: [ids.digest],
+        rejected: [{ orderDigest: unregistered, code: "not_registered" }],
+      });
+      expect((await store.getOrder(ids.digest)).settlement).toMatchObject({ path: "host" });
+      const [o2, o3] = await store.apply([
+        registerSettlement({ broker: otherBroker, vendor: theirs.vendor }, [theirs.digest]),
+        registerSettlement({ broker: theirs.broker, vendor: ids.vendor }, [theirs.digest]),
+      ]);
+      expect(result(o2)).toMatchObject({ recorded: [], rejected: [{ code: "not_registered" }] });
+      expect(result(o3)).toMatchObject({ recorded: [], rejected: [{ code: "mismatch" }] });
+      expect((await store.getOrder(theirs.digest)).settlement).toBeNull();
+    });
+
+    it("settles an order once when Register Settlement and Settle With Host race", async () => {
+      const store = await fresh();
+      const ids = await registered(store, ["commit", "delivery", "order"]);
+      const outcomes = await Promise.all([
+        store.apply([registerSettlement(ids, [ids.digest])]),
+        store.apply([
+          write(ids.vendor.id, {
+            kind: "settle",
+            vendorId: ids.vendor.id,
+            items: [{ orderDigest: ids.digest, approval: approvalFor(ids.digest, ids.broker) }],
+          }),
+        ]),
+      ]);
+      const byBroker = result<{ recorded: string[] }>(outcomes[0][0]).recorded.length;
+      const byHost = result<{ results: { status: string }[] }>(outcomes[1][0]).results.filter(
+        (r) => r.status === "approved",
+      ).length;
+      expect(byBroker + byHost).toBe(1);
+      expect(await store.listSettlements()).toHaveLength(1);
+    });
   });
 }
