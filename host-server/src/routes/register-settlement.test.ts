@@ -1,13 +1,10 @@
-/** Register Settlement over real HTTP: the broker's statement closes the host path, and vice versa. */
+/** Register Settlement over real HTTP, on both stores: the broker's statement closes the host path, and vice versa. */
 import { formatMoney, newId, type SettlementStatement, settlementRoot, signObject } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestCluster, type TestCluster } from "../store/postgres/test-cluster";
 import { endorsed, envelope, get, makePlayer, post, startTestHost, type TestPlayer } from "../test-kit";
 
 let t: Awaited<ReturnType<typeof startTestHost>>;
-beforeAll(async () => {
-  t = await startTestHost();
-});
-afterAll(async () => t.host.close());
 const url = (path: string) => `${t.host.url}${path}`;
 
 async function statementOf(broker: TestPlayer, vendorId: string, accepted: string[], micros = 10_000) {
@@ -47,7 +44,18 @@ const settleWithHost = async (digest: string) =>
     await envelope(t.vendor, "SettleWithHost", { orders: [{ orderDigest: digest }] }),
   );
 
-describe("Register Settlement", () => {
+// The same behaviour on both stores: the host on SQLite, then on a real PostgreSQL cluster.
+describe.each(["sqlite", "postgres"] as const)("Register Settlement (%s)", (store) => {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    if (store === "postgres") cluster = await startTestCluster();
+    t = await startTestHost(cluster ? { databaseUrl: cluster.url } : {});
+  }, 120_000);
+  afterAll(async () => {
+    await t?.host.close();
+    await cluster?.stop();
+  }, 120_000);
+
   it("records the broker's settlement once; Settle With Host then refuses it as already_settled", async () => {
     const a = await committed();
     const b = await committed();
