@@ -114,6 +114,24 @@ export async function sign(privateKey: string, message: Uint8Array): Promise<str
   return base64url.encode(new Uint8Array(await subtle()!.sign(ED25519, key, toBuffer(message))));
 }
 
+/**
+ * A synchronous native verifier a runtime may install in place of WebCrypto (the Node-only
+ * `@quickpay/protocol/node` entry installs node:crypto's). Gets the key as given (a cache key) and
+ * the decoded 32-byte key and 64-byte signature; returns true only for a valid signature.
+ */
+export type NativeVerify = (
+  publicKey: string,
+  key: Uint8Array,
+  message: Uint8Array,
+  sig: Uint8Array,
+) => boolean;
+let nativeVerify: NativeVerify | undefined;
+
+/** Installs (or, with undefined, removes) the native verifier `verify` uses before any backend. */
+export function installNativeVerify(fn: NativeVerify | undefined): void {
+  nativeVerify = fn;
+}
+
 /** True only for a valid signature by `publicKey`; malformed keys or signatures are simply invalid. */
 export async function verify(publicKey: string, message: Uint8Array, signature: string): Promise<boolean> {
   let pub: Uint8Array<ArrayBuffer>;
@@ -125,6 +143,7 @@ export async function verify(publicKey: string, message: Uint8Array, signature: 
     return false;
   }
   try {
+    if (nativeVerify) return nativeVerify(publicKey, pub, message, sig);
     if ((await backend()) === "noble") return ed25519.verify(sig, message, pub, { zip215: false });
     const key = await cached(publicKeyCache, publicKey, () =>
       subtle()!.importKey("raw", pub, ED25519, false, ["verify"]),
