@@ -6,6 +6,7 @@
 import { timingSafeEqual } from "node:crypto";
 import {
   type Envelope,
+  envelopeDigests,
   envelopeFingerprint,
   type MessageSpec,
   playerIdFor,
@@ -21,8 +22,18 @@ export function rawEnvelope(request: FastifyRequest): Envelope {
   return (request as FastifyRequest & { quickpayRaw: Envelope }).quickpayRaw;
 }
 
+// Fingerprints computed while verifying (the body canonicalised once for both), per envelope object.
+const fingerprints = new WeakMap<Envelope, string>();
+
 export function fingerprintOf(envelope: Envelope): string {
-  return envelopeFingerprint(envelope);
+  return fingerprints.get(envelope) ?? envelopeFingerprint(envelope);
+}
+
+/** Checks freshness and signature; keeps the fingerprint for `fingerprintOf`. */
+async function verifyAndDigest(ctx: HostContext, envelope: Envelope, publicKey: string): Promise<void> {
+  const { signingBytes, fingerprint } = envelopeDigests(envelope);
+  await verifyEnvelope(envelope, publicKey, { now: ctx.now(), windowMs: ctx.windowMs, signingBytes });
+  fingerprints.set(envelope, fingerprint);
 }
 
 /** Verifies an envelope against the sender's directory entry; returns the sender. */
@@ -38,7 +49,7 @@ export async function authenticate(
     throw new QuickPayError("forbidden", `${spec.type} comes from a ${spec.from}, not a ${sender.kind}`);
   }
   if (sender.status !== "active") throw new QuickPayError("suspended", `${sender.id} is suspended`);
-  await verifyEnvelope(envelope, sender.publicKey, { now: ctx.now(), windowMs: ctx.windowMs });
+  await verifyAndDigest(ctx, envelope, sender.publicKey);
   ctx.limiter.take(sender.id);
   return sender;
 }
@@ -57,7 +68,7 @@ export async function authenticateSelfSigned(
   if (envelope.from !== id) {
     throw new QuickPayError("forbidden", `from must be ${id}, the ${kind} id of the key being registered`);
   }
-  await verifyEnvelope(envelope, publicKey, { now: ctx.now(), windowMs: ctx.windowMs });
+  await verifyAndDigest(ctx, envelope, publicKey);
   ctx.limiter.take(id);
   return id;
 }

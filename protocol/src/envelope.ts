@@ -62,6 +62,8 @@ export function envelopeSigningBytes(envelope: Envelope): Uint8Array {
 export interface VerifyOptions {
   now?: Date;
   windowMs?: number;
+  /** `envelopeSigningBytes(envelope)` when the caller already has it (see `envelopeDigests`). */
+  signingBytes?: Uint8Array;
 }
 
 /** Throws `bad_signature` or `stale_message`; resolves when the envelope is authentic and fresh. */
@@ -75,7 +77,8 @@ export async function verifyEnvelope(envelope: Envelope, publicKey: string, opti
       `message time ${envelope.at} is outside the ${window / 1000}s window`,
     );
   }
-  if (!(await verify(publicKey, envelopeSigningBytes(envelope), envelope.sig))) {
+  const bytes = options.signingBytes ?? envelopeSigningBytes(envelope);
+  if (!(await verify(publicKey, bytes, envelope.sig))) {
     throw new QuickPayError(
       "bad_signature",
       `signature of ${envelope.type} ${envelope.id} does not verify for ${envelope.from}`,
@@ -90,3 +93,28 @@ export async function verifyEnvelope(envelope: Envelope, publicKey: string, opti
 export function envelopeFingerprint(envelope: Pick<Envelope, "type" | "body">): string {
   return sha256Hex(canonicalJson({ type: envelope.type, body: envelope.body }));
 }
+
+/**
+ * What a receiver takes from one envelope, with the body (its bulk) canonicalised once for both:
+ * exactly `envelopeSigningBytes(envelope)` and `envelopeFingerprint(envelope)`.
+ */
+export function envelopeDigests(envelope: Envelope): { signingBytes: Uint8Array; fingerprint: string } {
+  if (envelope.body === undefined || typeof envelope.type !== "string") {
+    return { signingBytes: envelopeSigningBytes(envelope), fingerprint: envelopeFingerprint(envelope) };
+  }
+  const body = canonicalJson(envelope.body);
+  const fields = envelope as unknown as Record<string, unknown>;
+  // RFC 8785 object rules, as canonicalJson applies them: keys sorted, undefined members skipped.
+  const parts: string[] = [];
+  for (const key of Object.keys(fields).sort()) {
+    const value = fields[key];
+    if (key === "sig" || value === undefined || typeof value === "symbol") continue;
+    parts.push(`${canonicalJson(key)}:${key === "body" ? body : canonicalJson(value)}`);
+  }
+  return {
+    signingBytes: encoder.encode(`{${parts.join(",")}}`),
+    fingerprint: sha256Hex(`{"body":${body},"type":${canonicalJson(envelope.type)}}`),
+  };
+}
+
+const encoder = new TextEncoder();
