@@ -42,7 +42,7 @@ export async function authenticate(
   spec: Pick<MessageSpec, "type" | "from">,
   envelope: Envelope,
 ): Promise<PlayerRecord> {
-  const sender = await ctx.store.getPlayer(envelope.from);
+  const sender = await ctx.directory.get(envelope.from);
   if (!sender) throw new QuickPayError("unknown_player", `${envelope.from} is not in the directory`);
   const anyPlayer = spec.from === "user";
   if (!anyPlayer && sender.kind !== spec.from) {

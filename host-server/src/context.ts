@@ -1,11 +1,14 @@
 /** What every route handler needs: the store, the group-commit queue, the clock, the host's own key. */
 import type { KeyPair } from "@quickpay/protocol";
+import type { DirectoryCache } from "./directory-cache";
 import type { RateLimiter } from "./rate-limit";
 import type { HostStore } from "./store/types";
 import type { WriteQueue } from "./write-queue";
 
 export interface HostContext {
   store: HostStore;
+  /** Senders' directory entries, cached briefly (see directory-cache.ts for the staleness bound). */
+  directory: DirectoryCache;
   queue: WriteQueue;
   /** Injected so tests control freshness and recorded times. */
   now: () => Date;

@@ -10,6 +10,7 @@ import { FRESHNESS_WINDOW_MS } from "@quickpay/protocol";
 import { useNodeCrypto } from "@quickpay/protocol/node";
 import { buildApp } from "./app";
 import type { HostContext } from "./context";
+import { DirectoryCache } from "./directory-cache";
 import { loadHostKey } from "./host-key";
 import { RateLimiter } from "./rate-limit";
 import { createSqliteStore } from "./store/sqlite";
@@ -75,6 +76,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const queue = new WriteQueue(store, { delayMs: options.groupCommitMs ?? 2 });
   const ctx: HostContext = {
     store,
+    directory: new DirectoryCache(store),
     queue,
     now,
     windowMs: options.windowMs ?? FRESHNESS_WINDOW_MS,

@@ -52,7 +52,11 @@ export async function commit<E extends Effect>(
   ctx: HostContext,
   write: Write<E>,
 ): Promise<EffectResult[E["kind"]]> {
+  // A player's status or details are changing: no request may act on the cached entry meanwhile.
+  const player = playerChangedBy(write.effect);
+  if (player) ctx.directory.forget(player);
   const outcome = await ctx.queue.submit(write);
+  if (player) ctx.directory.forget(player);
   switch (outcome.status) {
     case "applied":
     case "repeat":
@@ -62,4 +66,10 @@ export async function commit<E extends Effect>(
     case "refused":
       throw new QuickPayError(outcome.code, outcome.message, outcome.details);
   }
+}
+
+function playerChangedBy(effect: Effect): string | undefined {
+  if (effect.kind === "setPlayerStatus") return effect.playerId;
+  if (effect.kind === "registerPlayer") return effect.player.id;
+  return undefined;
 }
