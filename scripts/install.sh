@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the project's npm dependencies exactly as locked, unless they already match the lockfile.
+# Installs the project's npm dependencies at their locked versions, unless they already match the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
@@ -8,13 +8,10 @@ hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ "${QUICKPAY_FORCE_INSTALL:-}" != "1" ]; then
   exit 0
 fi
-if [ -d node_modules ]; then
-  # An existing tree (a developer's checkout): bring it in line with the lockfile in place; npm ci
-  # refuses some trees whose hidden lockfile lists other platforms' optional packages differently.
-  echo "==> npm install (lockfile changed since the last install)"
-  npm install --no-audit --no-fund --loglevel=error
-else
-  echo "==> npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# `npm install`, not `npm ci`: the registry this project installs from does not carry every platform's
+# optional binary (e.g. @biomejs/cli-darwin-arm64), so the lockfile cannot list them and `npm ci`'s
+# strict sync check refuses it. `npm install` still installs exactly the locked versions and leaves the
+# lockfile unchanged (checked on a fresh clone).
+echo "==> npm install (locked versions)"
+npm install --no-audit --no-fund --loglevel=error
 echo "$hash" > "$stamp"
