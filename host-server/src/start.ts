@@ -73,7 +73,12 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const store = await openStore({ dbPath, databaseUrl: options.databaseUrl });
   const now = options.now ?? (() => new Date());
   const operatorToken = options.operatorToken ?? randomBytes(24).toString("base64url");
-  const queue = new WriteQueue(store, { delayMs: options.groupCommitMs ?? 2 });
+  const queue = new WriteQueue(store, {
+    delayMs: options.groupCommitMs ?? 2,
+    // PostgreSQL commits wait on the network and WAL flush: keep several batches going (its unique
+    // keys and digest locks keep them exactly-once). SQLite commits synchronously: one at a time.
+    maxInFlight: store.kind === "postgres" ? 4 : 1,
+  });
   const ctx: HostContext = {
     store,
     directory: new DirectoryCache(store),

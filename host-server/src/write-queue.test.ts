@@ -69,4 +69,36 @@ describe("WriteQueue (group commit)", () => {
     expect((await inner.counts()).wallets).toBe(2);
     await inner.close();
   });
+
+  it("keeps up to maxInFlight batches committing at once, and drain waits for all of them", async () => {
+    const inner = createSqliteStore({ path: join(dir, "d.db") });
+    let running = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    // A store whose commits wait on I/O (as PostgreSQL's do): each apply waits until released.
+    const store: HostStore = {
+      ...inner,
+      async apply(writes: Write[]): Promise<Outcome[]> {
+        running++;
+        most = Math.max(most, running);
+        await new Promise<void>((release) => gates.push(release));
+        running--;
+        return inner.apply(writes);
+      },
+    };
+    const queue = new WriteQueue(store, { delayMs: 1, maxBatch: 5, maxInFlight: 3 });
+    const answers = Array.from({ length: 20 }, (_, i) => queue.submit(wallet(i)));
+    while (running < 3) await new Promise((tick) => setTimeout(tick, 1));
+    const drained = queue.drain();
+    while (queue.stats.writes < 20 || running > 0 || gates.length > 0) {
+      await new Promise((tick) => setImmediate(tick));
+      for (const release of gates.splice(0)) release();
+    }
+    await drained;
+    expect((await Promise.all(answers)).every((o) => o.status === "applied")).toBe(true);
+    expect(most).toBe(3);
+    expect(queue.stats).toEqual({ batches: 4, writes: 20, largestBatch: 5 });
+    expect((await inner.counts()).wallets).toBe(20);
+    await inner.close();
+  });
 });

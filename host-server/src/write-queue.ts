@@ -3,6 +3,10 @@
  * and applied in ONE store transaction (one fsync); every request is answered only after that
  * commit. While a batch commits, new writes gather for the next one, so under load batches grow by
  * themselves and the delay matters only when the host is idle.
+ *
+ * `maxInFlight` batches may commit at once (default 1). More only pays on a store whose `apply` waits
+ * on I/O (PostgreSQL): its unique idempotency keys and digest locks keep concurrent transactions
+ * exactly-once. SQLite's `apply` is synchronous, so it stays at 1.
  */
 import type { HostStore, Outcome, Write } from "./store/types";
 
@@ -15,6 +19,8 @@ interface Pending {
 export interface WriteQueueOptions {
   delayMs?: number;
   maxBatch?: number;
+  /** Batches committing at the same time (default 1). */
+  maxInFlight?: number;
 }
 
 export interface WriteQueueStats {
@@ -26,9 +32,10 @@ export interface WriteQueueStats {
 export class WriteQueue {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly delayMs: number;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
   readonly stats: WriteQueueStats = { batches: 0, writes: 0, largestBatch: 0 };
 
   constructor(
@@ -37,6 +44,7 @@ export class WriteQueue {
   ) {
     this.delayMs = options.delayMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
   }
 
   /** Resolves with the write's outcome once it is durable. */
@@ -49,18 +57,18 @@ export class WriteQueue {
 
   /** Waits until every submitted write is committed (used on close). */
   async drain(): Promise<void> {
-    while (this.pending.length > 0 || this.inFlight) {
+    while (this.pending.length > 0 || this.inFlight.size > 0) {
       if (this.timer) {
         clearTimeout(this.timer);
         this.timer = undefined;
         this.flush();
       }
-      await this.inFlight;
+      await Promise.all(this.inFlight);
     }
   }
 
   private schedule(): void {
-    if (this.inFlight || this.timer) return;
+    if (this.inFlight.size >= this.maxInFlight || this.timer) return;
     if (this.pending.length >= this.maxBatch) {
       this.flush();
       return;
@@ -72,15 +80,18 @@ export class WriteQueue {
   }
 
   private flush(): void {
-    if (this.inFlight || this.pending.length === 0) return;
+    if (this.inFlight.size >= this.maxInFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, this.maxBatch);
     this.stats.batches += 1;
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
-    this.inFlight = this.commit(batch).finally(() => {
-      this.inFlight = undefined;
+    const committing: Promise<void> = this.commit(batch).finally(() => {
+      this.inFlight.delete(committing);
       if (this.pending.length > 0) this.schedule();
     });
+    this.inFlight.add(committing);
+    // Room for another batch meanwhile (maxInFlight > 1): the rest gathers for it.
+    if (this.pending.length > 0) this.schedule();
   }
 
   private async commit(batch: Pending[]): Promise<void> {
