@@ -1,7 +1,8 @@
 /**
  * Host configuration from flags and environment (flags win): HOST_PORT/--port, HOST_BIND/--host,
  * HOST_DB/--db, DATABASE_URL/--database-url, OPERATOR_TOKEN/--operator-token, LOG_LEVEL/--log-level,
- * HOST_RATE_LIMIT/--rate-limit ("<per second>/<burst>", per player).
+ * HOST_RATE_LIMIT/--rate-limit ("<per second>/<burst>", per player), HOST_WORKERS/--workers
+ * (processes sharing the port, `cluster.ts`).
  * Bad values fail with a message naming the setting.
  */
 import { parseArgs } from "node:util";
@@ -9,7 +10,7 @@ import type { HostOptions } from "./start";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOptions {
+export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOptions & { workers?: number } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -20,6 +21,7 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
       "operator-token": { type: "string" },
       "log-level": { type: "string" },
       "rate-limit": { type: "string" },
+      workers: { type: "string" },
     },
     strict: true,
   });
@@ -46,7 +48,12 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
       `HOST_RATE_LIMIT / --rate-limit must look like "1000/2000" (per second/burst), got "${rateText}"`,
     );
   }
+  const workersText = values.workers ?? env.HOST_WORKERS;
+  if (workersText !== undefined && !/^([1-9]|[1-5]\d|6[0-4])$/.test(workersText)) {
+    throw new Error(`HOST_WORKERS / --workers must be a number of processes 1–64, got "${workersText}"`);
+  }
   return {
+    ...(workersText ? { workers: Number(workersText) } : {}),
     ...(rate ? { rateLimit: { perSecond: Number(rate[1]), burst: Number(rate[2]) } } : {}),
     port: Number(portText),
     host: values.host ?? env.HOST_BIND ?? "127.0.0.1",
