@@ -2,6 +2,7 @@
 export * from "./canonical";
 export * from "./client";
 export * from "./crypto";
+export * from "./directory";
 export * from "./encoding";
 export * from "./envelope";
 export * from "./errors";

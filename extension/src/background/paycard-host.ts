@@ -3,17 +3,18 @@
  * wallet, its own namespaced storage) and drives Add Paycard, balance and Inquiry Payment through
  * the one Paycard interface. Which module runs is the user's active Paycard.
  */
+
 import type { Json, PaycardContext, PaycardModule, PaycardStorage } from "@quickpay/paycards";
+import type { DirectoryClient } from "@quickpay/protocol";
 import { type FetchLike, QuickPayError, type Signer, signEnvelope } from "@quickpay/protocol";
 import type { AddPaycardStep, BalanceView, ModuleView, PaycardView } from "../shared/messages";
 import { activate, addCard, requireActive } from "./active-paycard";
 import { verifyModuleCertificate } from "./checks";
 import type { StoredPaycard, WalletDatabase } from "./db";
-import type { Directory } from "./directory";
 
 export interface PaycardHostDeps {
   db: WalletDatabase;
-  directory: Directory;
+  directory: DirectoryClient;
   modules: Record<string, PaycardModule>;
   /** moduleId → SHA-256 of the module source, computed when the extension was built. */
   codeHashes: Record<string, string>;
@@ -60,7 +61,7 @@ export class PaycardHost {
   private async context(module: PaycardModule): Promise<PaycardContext> {
     const signer = await this.deps.signer();
     if (!signer) throw new QuickPayError("not_registered", "the wallet has no key pair yet");
-    const broker = await this.deps.directory.broker(module.description.brokerId);
+    const broker = await this.deps.directory.active(module.description.brokerId, "broker");
     return {
       walletId: signer.playerId,
       broker,
@@ -79,7 +80,7 @@ export class PaycardHost {
         "the wallet is not registered with the host yet; try again shortly",
       );
     }
-    const broker = await this.deps.directory.broker(module.certificate.certificate.brokerId);
+    const broker = await this.deps.directory.active(module.certificate.certificate.brokerId, "broker");
     await verifyModuleCertificate(module, this.deps.codeHashes[moduleId], broker);
     const take = await module.confirm(await this.context(module));
     const cert = module.certificate.certificate;

@@ -4,7 +4,9 @@
  * IndexedDB (`pending`), so a confirmation survives a service-worker restart and an approved purchase
  * is finished by the next worker if the previous one died.
  */
+
 import type { Json } from "@quickpay/paycards";
+import type { DirectoryClient } from "@quickpay/protocol";
 import {
   type FetchLike,
   newId,
@@ -17,13 +19,12 @@ import {
 import type { ConfirmationView, OrderView } from "../shared/messages";
 import { verifyEndorsement, verifyOrder } from "./checks";
 import type { PendingPurchase, StoredOrder, WalletDatabase } from "./db";
-import type { Directory } from "./directory";
 import type { Outbox } from "./outbox";
 import type { PaycardHost } from "./paycard-host";
 
 export interface PurchaseDeps {
   db: WalletDatabase;
-  directory: Directory;
+  directory: DirectoryClient;
   paycards: PaycardHost;
   outbox: Outbox;
   fetch?: FetchLike;
@@ -187,7 +188,7 @@ export class PurchaseEngine {
           orderExpiresAt: order.expiresAt,
           messageId: p.inquiryMessageId,
         });
-        const broker = await this.deps.directory.broker(got.endorsement.endorsement.brokerId);
+        const broker = await this.deps.directory.active(got.endorsement.endorsement.brokerId, "broker");
         await verifyEndorsement(
           got.endorsement,
           {

@@ -3,10 +3,11 @@
  * engine, handlers). The service worker entry adds only the browser's events; tests build the same
  * wallet in Node against real servers.
  */
+
 import type { PaycardModule } from "@quickpay/paycards";
 import type { FetchLike } from "@quickpay/protocol";
+import { DirectoryClient } from "@quickpay/protocol";
 import type { WalletDatabase } from "./db";
-import { Directory } from "./directory";
 import { createHandlers } from "./handlers";
 import { ensureWallet, markRegistered, walletSigner } from "./identity";
 import { Outbox } from "./outbox";
@@ -31,7 +32,12 @@ const KEEP_MS = 24 * 60 * 60_000;
 export function createWallet(config: WalletConfig) {
   const { db } = config;
   const now = () => config.now?.() ?? new Date();
-  const directory = new Directory(config.hostUrl, config.fetch, () => now().getTime());
+  // Brief: a page's origin must stop reaching the engine soon after its vendor is suspended.
+  const directory = new DirectoryClient(config.hostUrl, {
+    ttlMs: 30_000,
+    now: () => now().getTime(),
+    ...(config.fetch ? { fetch: config.fetch } : {}),
+  });
   const signer = () => walletSigner(db);
   let engine: PurchaseEngine | undefined;
   const outbox = new Outbox({

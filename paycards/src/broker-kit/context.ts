@@ -1,6 +1,5 @@
 /** What every broker handler gets: the broker's identity, its ledger, the directory and its settings. */
-import type { FetchLike, KeyPair } from "@quickpay/protocol";
-import type { DirectoryClient } from "./directory";
+import type { DirectoryClient, FetchLike, KeyPair } from "@quickpay/protocol";
 import type { Ledger } from "./ledger";
 import type { CommitOutbox } from "./outbox-sender";
 import type { AnswerPolicy } from "./policy";

@@ -6,7 +6,6 @@
 export { answerResponse, checkBalance, confirmPaycard } from "./add-paycard";
 export { type ConsumedApprovals, consumeHostApprovals } from "./approvals";
 export { type Broker, type BrokerSettings, defaultBrokerSettings, type HandlerContext } from "./context";
-export { DirectoryClient, type DirectoryOptions } from "./directory";
 export { installErrorHandlers, toQuickPayError } from "./http-errors";
 export * from "./ledger";
 export { checkCommit, inquiryPayment } from "./micropayment";

@@ -1,9 +1,8 @@
 /** A broker's HTTP server on fastify 5: its ledger, the host directory, the outbox and the routes. */
-import { type FetchLike, type KeyPair, playerIdFor } from "@quickpay/protocol";
+import { DirectoryClient, type FetchLike, type KeyPair, playerIdFor } from "@quickpay/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type ConsumedApprovals, consumeHostApprovals } from "./approvals";
 import { type Broker, type BrokerSettings, defaultBrokerSettings } from "./context";
-import { DirectoryClient } from "./directory";
 import { installErrorHandlers } from "./http-errors";
 import { Ledger } from "./ledger";
 import { CommitOutbox, type DrainResult } from "./outbox-sender";

@@ -45,7 +45,7 @@ export interface VendorConfig<I extends Item = Item> {
   endpoint?: string;
   /** Delivery records and the Register Delivery outbox; in memory when omitted (lost on restart). */
   store?: VendorStore;
-  /** How long a broker's directory entry is trusted before it is looked up again; default 5 minutes. */
+  /** How long a broker's directory entry is trusted before it is looked up again; default 1 minute (DEFAULT_DIRECTORY_TTL_MS). */
   directoryTtlMs?: number;
   /** How long the first Register Delivery attempt may take before the purchase goes on; default 3 s. */
   registerTimeoutMs?: number;

@@ -7,6 +7,7 @@
 import {
   canonicalJson,
   DeliveredContent,
+  DirectoryClient,
   endpointUrl,
   GetOrder,
   type MoneyWire,
@@ -22,7 +23,6 @@ import {
   signEnvelope,
 } from "@quickpay/protocol";
 import type { Item, VendorConfig, VendorLogger } from "./config";
-import { BrokerDirectory } from "./directory";
 import { errorResponse, json, methodNotAllowed, preflight, readBody } from "./http";
 import { derivedMessageId } from "./message-ids";
 import { assertLive, buildSignedOrder, itemIdOf, verifyEndorsement, verifyOwnOrder } from "./orders";
@@ -85,11 +85,10 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
   const fetchOption = config.fetch ? { fetch: config.fetch } : {};
   const logger = config.logger ?? silent;
   const store = config.store ?? new MemoryVendorStore();
-  const directory = new BrokerDirectory({
-    hostUrl: config.hostUrl,
-    now,
-    ...fetchOption,
+  const directory = new DirectoryClient(config.hostUrl, {
+    now: () => now().getTime(),
     ...(config.directoryTtlMs !== undefined ? { ttlMs: config.directoryTtlMs } : {}),
+    ...fetchOption,
   });
   const registrar = new DeliveryRegistrar({
     store,
@@ -162,7 +161,7 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
 
     await verifyOwnOrder(signedOrder, config.vendorId, vendorPublicKey);
     const digest = orderDigest(signedOrder.order);
-    const broker = await directory.activeBroker(signedEndorsement.endorsement.brokerId);
+    const broker = await directory.active(signedEndorsement.endorsement.brokerId, "broker");
     await verifyEndorsement(signedEndorsement, signedOrder.order, digest, broker.publicKey);
     if (previous) {
       if (previous.orderDigest === digest) return previous.reply;

@@ -10,6 +10,7 @@
  */
 import {
   assertSettlementStatement,
+  DirectoryClient,
   type FetchLike,
   MAX_BATCH,
   QuickPayError,
@@ -19,7 +20,6 @@ import {
   signEnvelope,
 } from "@quickpay/protocol";
 import type { VendorLogger } from "./config";
-import { BrokerDirectory } from "./directory";
 import type { DeliveryRecord, DeliverySettlement, VendorStore } from "./store";
 
 export interface SettlementConfig {
@@ -58,7 +58,7 @@ export async function settlePending(config: SettlementConfig): Promise<SettleRep
   const size = Math.min(config.batchSize ?? MAX_BATCH, MAX_BATCH);
   const fetchOption = config.fetch ? { fetch: config.fetch } : {};
   const signer = { playerId: config.vendorId, privateKey: config.privateKey };
-  const directory = new BrokerDirectory({ hostUrl: config.hostUrl, now, ...fetchOption });
+  const directory = new DirectoryClient(config.hostUrl, { now: () => now().getTime(), ...fetchOption });
   const report: SettleReport = {
     byBroker: [],
     byHost: [],
@@ -95,7 +95,7 @@ export async function settlePending(config: SettlementConfig): Promise<SettleRep
   for (const [brokerId, records] of byBroker) {
     for (const batch of chunks(records, size)) {
       try {
-        const broker = await directory.activeBroker(brokerId);
+        const broker = await directory.active(brokerId, "broker");
         const envelope = await signEnvelope(
           signer,
           "SettleWithBroker",
