@@ -35,19 +35,21 @@ export async function runClusterPrimary(options: HostOptions, workers: number): 
       }
     });
   }
+  let alive = workers;
+  let exitCode = 0;
   cluster.on("exit", (worker, code) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
+    alive--;
+    if (!stopping) {
+      // Fail fast: a supervisor restarts the whole host rather than run with fewer workers silently.
+      console.error(`quickpay host: worker ${worker.process.pid} exited (${code}); stopping`);
+      stop(1);
     }
-    // Fail fast: a supervisor restarts the whole host rather than run with fewer workers silently.
-    console.error(`quickpay host: worker ${worker.process.pid} exited (${code}); stopping`);
-    stop(1);
+    if (alive === 0) process.exit(exitCode);
   });
   const stop = (code = 0) => {
     stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
-    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code);
+    exitCode = code;
+    for (const w of Object.values(cluster.workers ?? {})) if (!w?.isDead()) w?.process.kill("SIGTERM");
   };
   process.once("SIGINT", () => stop());
   process.once("SIGTERM", () => stop());
