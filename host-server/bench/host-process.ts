@@ -1,26 +1,32 @@
 /**
- * A second host as its own OS process (`src/main.ts` with DATABASE_URL), for the scale-out phase:
- * two hosts on one PostgreSQL, as deployed behind a load balancer. Its CPU is read from /proc.
+ * A host as its own OS process (`src/main.ts`): the scale-out phase's second host on PostgreSQL, and
+ * `BENCH_HOST_WORKERS=n` runs (HOST_WORKERS=n: n processes sharing one port through node:cluster).
+ * Its CPU — the main process and its direct children, i.e. the cluster workers — is read from /proc.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { treeCpuMs } from "./proc-cpu";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 export interface HostProcess {
   url: string;
-  /** CPU (user + system) this process has used so far, in ms; undefined where /proc is missing. */
+  /** CPU (user + system) this process and its workers have used so far, in ms; undefined without /proc. */
   cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
-export function startHostProcess(databaseUrl: string): Promise<HostProcess> {
+export function startHostProcess(
+  store: { databaseUrl?: string; dbPath?: string },
+  workers = 1,
+): Promise<HostProcess> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", MAIN], {
     env: {
       ...process.env,
-      DATABASE_URL: databaseUrl,
+      ...(store.databaseUrl ? { DATABASE_URL: store.databaseUrl } : {}),
+      ...(store.dbPath ? { HOST_DB: store.dbPath } : {}),
       HOST_PORT: "0",
+      HOST_WORKERS: String(workers),
       LOG_LEVEL: "warn",
       // The bench is the one noisy sender the per-player limit exists to stop.
       HOST_RATE_LIMIT: "9999999/9999999",
@@ -35,15 +41,7 @@ export function startHostProcess(databaseUrl: string): Promise<HostProcess> {
       if (!m?.[1]) return;
       resolve({
         url: m[1],
-        cpuMs() {
-          try {
-            // /proc/<pid>/stat fields 14 and 15: utime and stime in clock ticks (100 per second).
-            const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-            return (Number(fields[11]) + Number(fields[12])) * 10;
-          } catch {
-            return undefined;
-          }
-        },
+        cpuMs: () => (child.pid ? treeCpuMs(child.pid) : undefined),
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null) return done();
@@ -52,6 +50,6 @@ export function startHostProcess(databaseUrl: string): Promise<HostProcess> {
           }),
       });
     });
-    child.once("exit", (code) => reject(new Error(`second host exited (${code}) before listening`)));
+    child.once("exit", (code) => reject(new Error(`host process exited (${code}) before listening`)));
   });
 }

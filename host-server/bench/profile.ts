@@ -6,9 +6,10 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 
-export async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+/** `name` undefined: the host is not in this process, nothing to profile. */
+export async function profiled<T>(name: string | undefined, run: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_PROFILE;
-  if (!dir) return run();
+  if (!dir || !name) return run();
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");

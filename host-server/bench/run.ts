@@ -1,6 +1,7 @@
 /**
  * `npm run bench:host` — how fast the System Host records registrations, on SQLite (a temp file)
- * and on PostgreSQL when it is installed (a throwaway cluster). The host runs in this process; the
+ * and on PostgreSQL when it is installed (a throwaway cluster). The host runs in this process (and,
+ * with BENCH_HOST_WORKERS=n, again as `src/main.ts` with HOST_WORKERS=n: n processes on one port); the
  * load comes from a separate process over loopback HTTP with envelopes signed in advance. Prints a
  * summary and writes `bench/results/host.json` at the repository root. Bounded: ~1 minute a store.
  */
@@ -92,29 +93,44 @@ async function registerVendors(url: string) {
 
 const ratio = (perSecond: number, verifyPerSecond: number) => round(perSecond / verifyPerSecond, 2);
 
-async function benchStore(kind: StoreKind, verifyPerSecond: number) {
-  const log = (text: string) => console.log(`[${kind}] ${text}`);
-  const back = await backing(kind);
+/** The host under test: in this process (workers 0), or `src/main.ts` with HOST_WORKERS=n. */
+async function hostUnderTest(back: Backing, workers: number) {
+  if (workers > 0) {
+    const child = await startHostProcess(back.hostOptions, workers);
+    return { url: child.url, cpuMs: () => child.cpuMs() ?? 0, close: () => child.stop() };
+  }
   const host = await startHost({
     ...back.hostOptions,
     // The per-player limit protects a public host from one noisy sender; the bench IS that sender.
     rateLimit: { perSecond: 1e9, burst: 1e9 },
   });
+  // In this process, the host's CPU is this process's CPU (the orchestrator only waits meanwhile).
+  const cpuMs = () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  };
+  return { url: host.url, cpuMs, close: () => host.close() };
+}
+
+async function benchStore(kind: StoreKind, verifyPerSecond: number, workers: number) {
+  const label = workers > 0 ? `${kind}, ${workers} workers` : kind;
+  const log = (text: string) => console.log(`[${label}] ${text}`);
+  const back = await backing(kind);
+  const host = await hostUnderTest(back, workers);
   const load = new LoadGenerator();
   try {
     await load.send({ kind: "init", url: host.url, vendors: await registerVendors(host.url) });
-    // The host runs in this process: its CPU per phase is this process's CPU (the orchestrator
-    // itself only waits meanwhile; the host idles while the client prepares, so the total counts
-    // the run itself). PostgreSQL's own processes are not counted.
+    // The host's CPU per phase (it idles while the client prepares, so the total counts the run
+    // itself); PostgreSQL's own processes separately.
     const withHostCpu = async (run: () => Promise<PhaseResult>) => {
-      const before = process.cpuUsage();
+      const before = host.cpuMs();
       const db0 = back.dbCpuMs();
       const result = await run();
-      const used = process.cpuUsage(before);
+      const after = host.cpuMs();
       const db1 = back.dbCpuMs();
       return {
         ...result,
-        hostCpuMs: Math.round((used.user + used.system) / 1000),
+        hostCpuMs: Math.round(after - before),
         dbCpuMs: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined,
       };
     };
@@ -127,7 +143,7 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
       80_000,
       Math.max(6_000, Math.ceil((warmup.registrationsPerSecond * 3 * PLAN.saturationMs) / 1000)),
     );
-    const saturation = await profiled(`${kind}-saturation`, () =>
+    const saturation = await profiled(workers > 0 ? undefined : `${kind}-saturation`, () =>
       closed(1, PLAN.saturationConcurrency, PLAN.saturationMs, enough),
     );
     type Measured = PhaseResult & { hostCpuMs: number; dbCpuMs: number | undefined };
@@ -186,8 +202,8 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
 
     // Scale-out: a second host process on the same PostgreSQL, requests spread over both.
     let scaleOut: Record<string, unknown> | undefined;
-    if (back.hostOptions.databaseUrl) {
-      const second = await startHostProcess(back.hostOptions.databaseUrl);
+    if (back.hostOptions.databaseUrl && workers === 0) {
+      const second = await startHostProcess({ databaseUrl: back.hostOptions.databaseUrl });
       try {
         // Its JIT is cold: a short warm-up through it first.
         await load.send({
@@ -223,6 +239,8 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number) {
 
     return {
       store: kind,
+      // 0: one host in the bench's own process; n: `HOST_WORKERS=n`, n processes on one port.
+      hostWorkers: workers,
       verifyPerSecond,
       single: {
         // Throughput at saturation; latency at the fixed offered rate of half that (the SLO point).
@@ -257,8 +275,12 @@ if (kinds.includes("postgres") && !postgresInstalled()) {
   kinds.splice(kinds.indexOf("postgres"), 1);
 }
 
+// BENCH_HOST_WORKERS=2 also runs each store with HOST_WORKERS=2 (node:cluster), after the usual run.
+const workerModes = [0, ...(process.env.BENCH_HOST_WORKERS ?? "").split(",").filter(Boolean).map(Number)];
 const results = [];
-for (const kind of kinds) results.push(await benchStore(kind, verifyPerSecond));
+for (const kind of kinds) {
+  for (const workers of workerModes) results.push(await benchStore(kind, verifyPerSecond, workers));
+}
 const machine = {
   cpus: cpus().length,
   model: cpus()[0]?.model,
@@ -269,7 +291,7 @@ const machine = {
 };
 const durationSeconds = round((performance.now() - started) / 1000, 1);
 const measuredAt = new Date().toISOString();
-// One object when one store ran; an array of them, one per store, when both did.
+// One object when one configuration ran; an array of them, one per store and worker mode, otherwise.
 const stamped = results.map((r) => ({ ...r, machine, measuredAt, durationSeconds }));
 mkdirSync(join(RESULTS, ".."), { recursive: true });
 writeFileSync(RESULTS, `${JSON.stringify(stamped.length === 1 ? stamped[0] : stamped, null, 2)}\n`);
