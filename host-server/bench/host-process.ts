@@ -28,6 +28,7 @@ export function startHostProcess(
       HOST_PORT: "0",
       HOST_WORKERS: String(workers),
       LOG_LEVEL: "warn",
+      ...(process.env.BENCH_VERIFY_THREADS ? { HOST_VERIFY_THREADS: process.env.BENCH_VERIFY_THREADS } : {}),
       // The bench is the one noisy sender the per-player limit exists to stop.
       HOST_RATE_LIMIT: "9999999/9999999",
     },

@@ -30,5 +30,11 @@ describe("parseHostConfig", () => {
     expect(() => parseHostConfig([], { HOST_RATE_LIMIT: "fast" })).toThrow(/HOST_RATE_LIMIT/);
     expect(() => parseHostConfig(["--rate-limit", "0/5"], {})).toThrow(/rate-limit/);
     expect(parseHostConfig(["--rate-limit", "50/100"], {}).rateLimit).toEqual({ perSecond: 50, burst: 100 });
+    expect(() => parseHostConfig([], { HOST_WORKERS: "0" })).toThrow(/HOST_WORKERS/);
+    expect(() => parseHostConfig([], { HOST_VERIFY_THREADS: "lots" })).toThrow(/HOST_VERIFY_THREADS/);
+    expect(parseHostConfig(["--workers", "2"], { HOST_VERIFY_THREADS: "0" })).toMatchObject({
+      workers: 2,
+      verifyThreads: 0,
+    });
   });
 });

@@ -2,7 +2,7 @@
  * Host configuration from flags and environment (flags win): HOST_PORT/--port, HOST_BIND/--host,
  * HOST_DB/--db, DATABASE_URL/--database-url, OPERATOR_TOKEN/--operator-token, LOG_LEVEL/--log-level,
  * HOST_RATE_LIMIT/--rate-limit ("<per second>/<burst>", per player), HOST_WORKERS/--workers
- * (processes sharing the port, `cluster.ts`).
+ * (processes sharing the port, `cluster.ts`), HOST_VERIFY_THREADS/--verify-threads (signature threads).
  * Bad values fail with a message naming the setting.
  */
 import { parseArgs } from "node:util";
@@ -22,6 +22,7 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
       "log-level": { type: "string" },
       "rate-limit": { type: "string" },
       workers: { type: "string" },
+      "verify-threads": { type: "string" },
     },
     strict: true,
   });
@@ -52,7 +53,12 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
   if (workersText !== undefined && !/^([1-9]|[1-5]\d|6[0-4])$/.test(workersText)) {
     throw new Error(`HOST_WORKERS / --workers must be a number of processes 1–64, got "${workersText}"`);
   }
+  const threadsText = values["verify-threads"] ?? env.HOST_VERIFY_THREADS;
+  if (threadsText !== undefined && !/^([0-9]|1[0-6])$/.test(threadsText)) {
+    throw new Error(`HOST_VERIFY_THREADS / --verify-threads must be 0–16, got "${threadsText}"`);
+  }
   return {
+    ...(threadsText ? { verifyThreads: Number(threadsText) } : {}),
     ...(workersText ? { workers: Number(workersText) } : {}),
     ...(rate ? { rateLimit: { perSecond: Number(rate[1]), burst: Number(rate[2]) } } : {}),
     port: Number(portText),

@@ -4,10 +4,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { FRESHNESS_WINDOW_MS } from "@quickpay/protocol";
-import { useNodeCrypto } from "@quickpay/protocol/node";
+import { acquireVerifyPool, useNodeCrypto } from "@quickpay/protocol/node";
 import { buildApp } from "./app";
 import type { HostContext } from "./context";
 import { DirectoryCache } from "./directory-cache";
@@ -39,6 +39,12 @@ export interface HostOptions {
   groupCommitMs?: number;
   /** Request body limit, bytes (default 2 MiB). */
   bodyLimit?: number;
+  /**
+   * Worker threads that verify signatures (default 1 when the machine has more than one core, else 0:
+   * on the event loop). Measured on 2 cores, SQLite: single registrations 1.06k → 2.1k/s, because the
+   * thread verifies while the event loop is blocked in SQLite's synchronous commit.
+   */
+  verifyThreads?: number;
 }
 
 export interface RunningHost {
@@ -71,6 +77,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     dbPath = join(tempDir, "host.db");
   }
   const store = await openStore({ dbPath, databaseUrl: options.databaseUrl });
+  const verifyThreads = options.verifyThreads ?? (availableParallelism() > 1 ? 1 : 0);
+  const verifyPool = verifyThreads > 0 ? acquireVerifyPool(verifyThreads) : undefined;
   const now = options.now ?? (() => new Date());
   const operatorToken = options.operatorToken ?? randomBytes(24).toString("base64url");
   const queue = new WriteQueue(store, {
@@ -98,6 +106,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
   } catch (error) {
     await store.close();
+    await verifyPool?.release();
     throw error;
   }
   const address = app.server.address();
@@ -115,6 +124,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
         await app.close();
         await queue.drain();
         await store.close();
+        await verifyPool?.release();
         if (tempDir) rmSync(tempDir, { recursive: true, force: true });
       })();
       return closed;

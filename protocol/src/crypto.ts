@@ -124,7 +124,7 @@ export type NativeVerify = (
   key: Uint8Array,
   message: Uint8Array,
   sig: Uint8Array,
-) => boolean;
+) => boolean | Promise<boolean>;
 let nativeVerify: NativeVerify | undefined;
 
 /** Installs (or, with undefined, removes) the native verifier `verify` uses before any backend. */
@@ -143,7 +143,7 @@ export async function verify(publicKey: string, message: Uint8Array, signature: 
     return false;
   }
   try {
-    if (nativeVerify) return nativeVerify(publicKey, pub, message, sig);
+    if (nativeVerify) return await nativeVerify(publicKey, pub, message, sig);
     if ((await backend()) === "noble") return ed25519.verify(sig, message, pub, { zip215: false });
     const key = await cached(publicKeyCache, publicKey, () =>
       subtle()!.importKey("raw", pub, ED25519, false, ["verify"]),

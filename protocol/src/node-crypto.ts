@@ -9,6 +9,7 @@
  */
 import { createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
 import { installNativeVerify } from "./crypto";
+import { verifyPoolActive } from "./node-verify-pool";
 
 // RFC 8410: an Ed25519 SubjectPublicKeyInfo is this fixed 12-byte header followed by the 32-byte key.
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -34,12 +35,14 @@ export function nodeVerifyEd25519(publicKey: string, raw: Uint8Array, message: U
   }
 }
 
-/** From now on `verify` uses node:crypto in this process. Idempotent. */
+/** From now on `verify` uses node:crypto in this process (on the verify pool while one is held). */
 export function useNodeCrypto(): void {
-  installNativeVerify(nodeVerifyEd25519);
+  if (!verifyPoolActive()) installNativeVerify(nodeVerifyEd25519);
 }
 
 /** Back to WebCrypto / noble (tests). */
 export function stopNodeCrypto(): void {
   installNativeVerify(undefined);
 }
+
+export { acquireVerifyPool } from "./node-verify-pool";
