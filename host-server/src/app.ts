@@ -4,7 +4,7 @@
  */
 import swagger from "@fastify/swagger";
 import { type MessagesTo, QuickPayError } from "@quickpay/protocol";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import type { HostContext } from "./context";
 import { installErrorHandling } from "./errors";
@@ -48,6 +48,11 @@ export interface AppOptions {
 export async function buildApp(ctx: HostContext, options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel },
+    // Two log lines per request at info cost more than a registration's database write; refusals and
+    // faults are still logged by the error handler. `debug` brings the per-request lines back.
+    logController: new LogController({
+      disableRequestLogging: !["debug", "trace"].includes(options.logLevel),
+    }),
     bodyLimit: options.bodyLimit,
     // Errors fastify raises before routing (a malformed URL, a bad content-type header) get our shape too.
     frameworkErrors: (error, _request, reply) => {
