@@ -103,6 +103,9 @@ async function hostUnderTest(back: Backing, workers: number) {
     ...back.hostOptions,
     // The per-player limit protects a public host from one noisy sender; the bench IS that sender.
     rateLimit: { perSecond: 1e9, burst: 1e9 },
+    ...(process.env.BENCH_GROUP_COMMIT_MS
+      ? { groupCommitMs: Number(process.env.BENCH_GROUP_COMMIT_MS) }
+      : {}),
     // BENCH_VERIFY_THREADS=n overrides the host's default (1 signature thread on a multi-core machine).
     ...(process.env.BENCH_VERIFY_THREADS ? { verifyThreads: Number(process.env.BENCH_VERIFY_THREADS) } : {}),
   });
