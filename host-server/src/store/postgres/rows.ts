@@ -1,6 +1,17 @@
 /** The PostgreSQL store's reads and row → record mapping, used inside write transactions and outside. */
 import type pg from "pg";
+import {
+  toPlayer as mapPlayer,
+  toSettlement as mapSettlement,
+  type Row,
+  toMail,
+  toRegistration,
+  toRevoke,
+} from "../row-mapping";
 import type { MailRecord, PlayerRecord, RevokeRecord, SettlementRecord, StoredRegistration } from "../types";
+
+/** pg parses json columns itself. */
+const asIs = (value: unknown): unknown => value;
 
 /** A pool or a client inside a transaction: both answer queries. */
 export type Queryable = Pick<pg.PoolClient, "query">;
@@ -18,16 +29,7 @@ export function named<R extends pg.QueryResultRow = pg.QueryResultRow>(
   return db.query<R>({ name, text, values });
 }
 
-interface PlayerRow {
-  id: string;
-  kind: PlayerRecord["kind"];
-  public_key: string;
-  status: PlayerRecord["status"];
-  registered_at: string;
-  name: string | null;
-  endpoint: string | null;
-  origins: string[] | null;
-}
+type PlayerRow = Row & { origins: string[] | null };
 
 // Origins ride along as an array so a player is one round trip.
 const PLAYER_SELECT = `
@@ -36,17 +38,7 @@ const PLAYER_SELECT = `
   FROM players p`;
 
 export function toPlayer(row: PlayerRow): PlayerRecord {
-  const p: PlayerRecord = {
-    id: row.id,
-    kind: row.kind,
-    publicKey: row.public_key,
-    status: row.status,
-    registeredAt: row.registered_at,
-  };
-  if (row.name !== null) p.name = row.name;
-  if (row.endpoint !== null) p.endpoint = row.endpoint;
-  if (row.kind === "vendor") p.origins = row.origins ?? [];
-  return p;
+  return mapPlayer(row, row.origins);
 }
 
 export async function getPlayer(db: Queryable, id: string): Promise<PlayerRecord | undefined> {
@@ -75,74 +67,21 @@ export async function listPlayers(
   return rows.map(toPlayer);
 }
 
-interface RegistrationRow {
-  order_digest: string;
-  side: StoredRegistration["side"];
-  commit_id: string;
-  vendor_id: string;
-  currency: string;
-  micros: number;
-  endorsement: StoredRegistration["endorsement"] | null;
-  sender: string;
-  message_id: string;
-  recorded_at: string;
-  flagged: boolean;
-}
-
-function toRegistration(r: RegistrationRow): StoredRegistration {
-  const reg: StoredRegistration = {
-    side: r.side,
-    orderDigest: r.order_digest,
-    commitId: r.commit_id,
-    vendorId: r.vendor_id,
-    amount: { currency: r.currency, micros: Number(r.micros) },
-    from: r.sender,
-    messageId: r.message_id,
-    recordedAt: r.recorded_at,
-    flagged: r.flagged,
-  };
-  if (r.endorsement !== null) reg.endorsement = r.endorsement;
-  return reg;
-}
-
 /** Every registration of one digest, in the order recorded. */
 export async function registrations(db: Queryable, digest: string): Promise<StoredRegistration[]> {
-  const { rows } = await db.query<RegistrationRow>(
-    "SELECT * FROM registrations WHERE order_digest = $1 ORDER BY seq",
-    [digest],
-  );
-  return rows.map(toRegistration);
+  const { rows } = await db.query<Row>("SELECT * FROM registrations WHERE order_digest = $1 ORDER BY seq", [
+    digest,
+  ]);
+  return rows.map((r) => toRegistration(r, asIs));
 }
 
 export async function revoke(db: Queryable, digest: string): Promise<RevokeRecord | null> {
-  const { rows } = await db.query("SELECT * FROM revokes WHERE order_digest = $1", [digest]);
-  const r = rows[0];
-  if (!r) return null;
-  const record: RevokeRecord = {
-    orderDigest: r.order_digest,
-    commitId: r.commit_id,
-    vendorId: r.vendor_id,
-    brokerId: r.broker_id,
-    amount: { currency: r.currency, micros: Number(r.micros) },
-    messageId: r.message_id,
-    revokedAt: r.revoked_at,
-  };
-  if (r.reason !== null) record.reason = r.reason;
-  return record;
+  const { rows } = await db.query<Row>("SELECT * FROM revokes WHERE order_digest = $1", [digest]);
+  return rows[0] ? toRevoke(rows[0]) : null;
 }
 
-export function toSettlement(r: Record<string, unknown>): SettlementRecord {
-  const record: SettlementRecord = {
-    orderDigest: r.order_digest as string,
-    vendorId: r.vendor_id as string,
-    brokerId: r.broker_id as string,
-    commitId: r.commit_id as string,
-    amount: { currency: r.currency as string, micros: Number(r.micros) },
-    path: r.path as SettlementRecord["path"],
-    settledAt: r.settled_at as string,
-  };
-  if (r.approval !== null && r.approval !== undefined) record.approval = r.approval;
-  return record;
+export function toSettlement(r: Row): SettlementRecord {
+  return mapSettlement(r, asIs);
 }
 
 export async function settlement(db: Queryable, digest: string): Promise<SettlementRecord | null> {
@@ -163,13 +102,5 @@ export async function fetchMail(
     after,
     limit,
   ]);
-  return rows.map((m) => ({
-    cursor: String(m.n),
-    to: m.recipient,
-    from: m.sender,
-    messageId: m.message_id,
-    kind: m.kind,
-    body: m.body,
-    postedAt: m.posted_at,
-  }));
+  return rows.map((m) => toMail(m, m.n, asIs));
 }
