@@ -64,15 +64,21 @@ function need(): HostClient {
   return client;
 }
 
-function prepare(count: number, batchSize: number): PreparedRequest[] {
-  const out: PreparedRequest[] = [];
+/** A request signed and encoded to its HTTP bytes before the clock starts. */
+type Ready = PreparedRequest & { wire: Buffer };
+
+function prepare(count: number, batchSize: number): Ready[] {
+  const http = need();
+  const out: Ready[] = [];
   for (let i = 0; i < count; i++) {
     const vendor = vendors[i % vendors.length] as FastSigner;
-    if (batchSize === 1) out.push(registerDelivery(vendor, randomFacts(vendor.playerId)));
+    let r: PreparedRequest;
+    if (batchSize === 1) r = registerDelivery(vendor, randomFacts(vendor.playerId));
     else {
       const facts: Facts[] = Array.from({ length: batchSize }, () => randomFacts(vendor.playerId));
-      out.push(registerDeliveryBatch(vendor, facts));
+      r = registerDeliveryBatch(vendor, facts);
     }
+    out.push({ ...r, wire: http.encodePost(r.path, r.body) });
   }
   return out;
 }
@@ -125,10 +131,10 @@ async function closedLoop(
   const worker = async () => {
     while (next < requests.length && performance.now() < end) {
       const http = clients[next % clients.length] as HostClient;
-      const r = requests[next++] as PreparedRequest;
+      const r = requests[next++] as Ready;
       const t = performance.now();
       try {
-        const reply = await http.post(r.path, r.body);
+        const reply = await http.sendEncoded(r.wire);
         latencies.push(performance.now() - t);
         if (reply.status === 200) ok++;
         else {
@@ -165,10 +171,10 @@ async function openLoop(c: Extract<Command, { kind: "open" }>): Promise<PhaseRes
     const tick = () => {
       const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
       while (sent < due) {
-        const r = requests[sent] as PreparedRequest;
+        const r = requests[sent] as Ready;
         const scheduled = start + sent * interval;
         sent++;
-        const p = http.post(r.path, r.body).then(
+        const p = http.sendEncoded(r.wire).then(
           (reply) => {
             latencies.push(performance.now() - scheduled);
             if (reply.status === 200) ok++;

@@ -158,12 +158,26 @@ function toBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
-/** SHA-256, synchronous so digests can be taken anywhere (≈ 770k/s for 300 bytes natively). */
+/** A runtime's own SHA-256 (node:crypto on servers), installed by `@quickpay/protocol/node`. */
+export interface NativeSha256 {
+  bytes(data: Uint8Array | string): Uint8Array;
+  hex(data: Uint8Array | string): string;
+}
+let nativeSha256: NativeSha256 | undefined;
+
+/** Installs (or, with undefined, removes) the SHA-256 `sha256`/`sha256Hex` use before noble's. */
+export function installNativeSha256(impl: NativeSha256 | undefined): void {
+  nativeSha256 = impl;
+}
+
+/** SHA-256, synchronous so digests can be taken anywhere (noble's in browsers, native on servers). */
 export function sha256(data: Uint8Array | string): Uint8Array {
+  if (nativeSha256) return nativeSha256.bytes(data);
   return nobleSha256(typeof data === "string" ? new TextEncoder().encode(data) : data);
 }
 
 export function sha256Hex(data: Uint8Array | string): string {
+  if (nativeSha256) return nativeSha256.hex(data);
   return toHex(sha256(data));
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { fromHex, generateKeyPair, sign, verify } from "./crypto";
+import { fromHex, generateKeyPair, sha256, sha256Hex, sign, verify } from "./crypto";
 import { base64url } from "./encoding";
 import { signEnvelope, verifyEnvelope } from "./envelope";
 import { playerIdFor } from "./ids";
@@ -8,7 +8,7 @@ import { b64, rfc8032 } from "./test-vectors/rfc8032";
 
 const vectors = rfc8032;
 
-describe("useNodeCrypto: verify through node:crypto", () => {
+describe("useNodeCrypto: verify through libsodium", () => {
   afterEach(() => stopNodeCrypto());
 
   it("accepts the RFC 8032 test vectors", async () => {
@@ -45,6 +45,17 @@ describe("useNodeCrypto: verify through node:crypto", () => {
     expect(before).toBe(false);
   });
 
+  it("refuses the identity key with the all-zero S, which a cofactorless check would accept", async () => {
+    useNodeCrypto();
+    // A = R = the identity point (y = 1), S = 0: [0]B = R + [k]A holds for every message.
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const sig = new Uint8Array(64);
+    sig.set(identity, 0);
+    const key = base64url.encode(identity);
+    expect(await verify(key, fromHex("616263"), base64url.encode(sig))).toBe(false);
+  });
+
   it("verifies envelopes signed by the portable signer, and refuses altered ones", async () => {
     const keys = generateKeyPair();
     const signer = { playerId: playerIdFor("vendor", keys.publicKey), privateKey: keys.privateKey };
@@ -56,5 +67,13 @@ describe("useNodeCrypto: verify through node:crypto", () => {
     });
     const msg = new TextEncoder().encode("one cent");
     expect(await verify(keys.publicKey, msg, await sign(keys.privateKey, msg))).toBe(true);
+  });
+
+  it("hashes with node:crypto exactly as noble does, for text and bytes", () => {
+    const inputs: (string | Uint8Array)[] = ["", "abc", "é€😀".repeat(50), new Uint8Array(1000).fill(7)];
+    const noble = inputs.map((x) => [sha256Hex(x), Array.from(sha256(x))]);
+    useNodeCrypto();
+    expect(inputs.map((x) => [sha256Hex(x), Array.from(sha256(x))])).toEqual(noble);
+    expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });

@@ -2,38 +2,56 @@
  * Ed25519 verification on `worker_threads` (Node only, part of `@quickpay/protocol/node`), so a
  * server's other cores verify while its event loop parses and answers. Jobs queued in one event-loop
  * turn go to a worker as one message (the one with the fewest outstanding), which verifies them with
- * node:crypto and cached KeyObjects and answers with one message. Same accept/reject as
+ * libsodium (as `nodeVerifyEd25519`) and answers with one message. Same accept/reject as
  * `nodeVerifyEd25519`; if a worker fails, its outstanding jobs are verified on the calling thread.
  * Several hosts in one process share one pool: `acquireVerifyPool` / `release` count its users.
  */
 import { Worker } from "node:worker_threads";
 import { installNativeVerify } from "./crypto";
-import { nodeVerifyEd25519 } from "./node-crypto";
+import { nodeVerifyEd25519, SODIUM_MODULE } from "./node-crypto";
 
-// CommonJS run with `eval: true`: no TypeScript loader needed inside the worker.
+// CommonJS run with `eval: true`: no TypeScript loader needed inside the worker. It loads the same
+// libsodium binary as the calling thread (`SODIUM_MODULE`, passed as workerData).
 const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const { createPublicKey, verify } = require("node:crypto");
-const PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-const keys = new Map();
-function keyOf(id, raw) {
-  let key = keys.get(id);
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([PREFIX, raw]), format: "der", type: "spki" });
-    if (keys.size >= 4096) keys.delete(keys.keys().next().value);
-    keys.set(id, key);
-  }
-  return key;
-}
-parentPort.on("message", ({ seq, jobs }) => {
-  const ok = new Uint8Array(jobs.length);
-  for (let i = 0; i < jobs.length; i++) {
-    const [id, raw, message, sig] = jobs[i];
-    try { ok[i] = verify(null, message, keyOf(id, raw), sig) ? 1 : 0; } catch { ok[i] = 0; }
+const { parentPort, workerData } = require("node:worker_threads");
+const sodium = require(workerData.sodium);
+parentPort.on("message", ({ seq, count, packed }) => {
+  const bytes = new Uint8Array(packed);
+  const view = new DataView(packed);
+  const ok = new Uint8Array(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const length = view.getUint32(at);
+    const key = bytes.subarray(at + 4, at + 36);
+    const sig = bytes.subarray(at + 36, at + 100);
+    const message = bytes.subarray(at + 100, at + 100 + length);
+    at += 100 + length;
+    try { ok[i] = sodium.crypto_sign_verify_detached(sig, message, key) ? 1 : 0; } catch { ok[i] = 0; }
   }
   parentPort.postMessage({ seq, ok });
 });
 `;
+
+/**
+ * A batch of jobs as one transferable buffer (no per-job structured clone): for each job its
+ * message length (u32), the 32-byte key, the 64-byte signature, then the message.
+ */
+function pack(jobs: Job[]): ArrayBuffer {
+  let size = 0;
+  for (const [, , message] of jobs) size += 100 + message.length;
+  const packed = new ArrayBuffer(size);
+  const bytes = new Uint8Array(packed);
+  const view = new DataView(packed);
+  let at = 0;
+  for (const [, key, message, sig] of jobs) {
+    view.setUint32(at, message.length);
+    bytes.set(key, at + 4);
+    bytes.set(sig, at + 36);
+    bytes.set(message, at + 100);
+    at += 100 + message.length;
+  }
+  return packed;
+}
 
 type Job = [publicKey: string, key: Uint8Array, message: Uint8Array, sig: Uint8Array];
 
@@ -57,7 +75,7 @@ class VerifyPool {
 
   private lane(): Lane {
     const lane: Lane = {
-      worker: new Worker(WORKER_SOURCE, { eval: true }),
+      worker: new Worker(WORKER_SOURCE, { eval: true, workerData: { sodium: SODIUM_MODULE } }),
       outstanding: 0,
       sent: new Map(),
       broken: false,
@@ -108,6 +126,16 @@ class VerifyPool {
     this.queued = [];
     this.resolves = [];
     const live = this.lanes.filter((l) => !l.broken);
+    // Malformed keys or signatures never reach a worker (the packing assumes 32 and 64 bytes).
+    for (let i = jobs.length - 1; i >= 0; i--) {
+      const [, key, , sig] = jobs[i]!;
+      if (key.length !== 32 || sig.length !== 64) {
+        resolves[i]!(false);
+        jobs.splice(i, 1);
+        resolves.splice(i, 1);
+      }
+    }
+    if (jobs.length === 0) return;
     if (live.length === 0) {
       for (const [i, job] of jobs.entries()) resolves[i]?.(nodeVerifyEd25519(...job));
       return;
@@ -116,7 +144,8 @@ class VerifyPool {
     const seq = ++this.seq;
     lane.sent.set(seq, { jobs, resolves });
     lane.outstanding += jobs.length;
-    lane.worker.postMessage({ seq, jobs });
+    const packed = pack(jobs);
+    lane.worker.postMessage({ seq, count: jobs.length, packed }, [packed]);
   }
 
   async close(): Promise<void> {
@@ -133,7 +162,7 @@ export function verifyPoolActive(): boolean {
 
 /**
  * Makes `verify` use a pool of `threads` worker threads (shared by every caller in this process);
- * `release()` gives it back, and the last release returns to the calling thread's node:crypto.
+ * `release()` gives it back, and the last release returns to the calling thread's libsodium.
  */
 export function acquireVerifyPool(threads: number): { release(): Promise<void> } {
   if (!shared) {

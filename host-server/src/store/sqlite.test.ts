@@ -11,6 +11,10 @@ let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describeStoreContract("sqlite", async () => createSqliteStore({ path: join(dir, `store-${++n}.db`) }));
+// The host's default: the same store committing on a writer thread.
+describeStoreContract("sqlite, writer thread", async () =>
+  createSqliteStore({ path: join(dir, `store-${++n}.db`), writer: "thread" }),
+);
 
 describe("sqlite store", () => {
   it("runs migrations once and reopens a file with its data and WAL + synchronous=FULL", async () => {

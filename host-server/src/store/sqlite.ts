@@ -1,29 +1,33 @@
 /**
  * The embedded SQLite HostStore (the default): one file, WAL, `synchronous=FULL`, so a COMMIT that
  * returned is on disk. better-sqlite3 is synchronous; `apply` runs a whole batch in one transaction
- * (one fsync), which is what group commit feeds it.
+ * (one fsync), which is what group commit feeds it — on the caller's thread (`writer: "inline"`,
+ * the default for tools and tests) or on a writer thread (`writer: "thread"`, what the host uses, so
+ * its event loop is not blocked during fsync; see sqlite-writer.ts).
  */
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { makeApply } from "./sqlite-apply";
 import { makeRows, toSettlement } from "./sqlite-rows";
 import { currentVersion, migrateSqlite } from "./sqlite-schema";
+import { openConnection, SqliteWriterThread } from "./sqlite-writer";
 import type { HostStore, ListOptions, PlayerKind, PlayerRecord, Write } from "./types";
 
 export interface SqliteStoreOptions {
   /** A file path, or `:memory:` (tests of pure logic only: nothing is durable). */
   path: string;
+  /** Where `apply` commits: on this thread (default) or on a writer thread. */
+  writer?: "inline" | "thread";
 }
 
 export function createSqliteStore(
   options: SqliteStoreOptions,
 ): HostStore & { readonly db: Database.Database } {
-  const db = new Database(options.path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("foreign_keys = ON");
-  // Several processes (the CLI next to a running host) may share the file: wait rather than fail.
-  db.pragma("busy_timeout = 5000");
+  const db = openConnection(options.path);
   migrateSqlite(db);
+  if (options.writer === "thread" && options.path === ":memory:") {
+    throw new Error("a writer thread needs a database file, not :memory:");
+  }
+  const writer = options.writer === "thread" ? new SqliteWriterThread({ path: options.path }) : undefined;
 
   const rows = makeRows(db);
   const applyBatch = makeApply(db, rows);
@@ -56,7 +60,7 @@ export function createSqliteStore(
     kind: "sqlite",
     db,
     async apply(writes: Write[]) {
-      return applyBatch.immediate(writes);
+      return writer ? writer.apply(writes) : applyBatch.immediate(writes);
     },
     async getPlayer(id) {
       return rows.player(id);
@@ -105,6 +109,7 @@ export function createSqliteStore(
       return currentVersion(db);
     },
     async close() {
+      await writer?.close();
       if (db.open) db.close();
     },
   };

@@ -1,0 +1,73 @@
+/** The SQLite writer thread: batches commit in order; a dead writer fails closed. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
+import { afterAll, describe, expect, it } from "vitest";
+import { createSqliteStore } from "./sqlite";
+import { SqliteWriterThread } from "./sqlite-writer";
+import type { Write } from "./types";
+
+const dir = mkdtempSync(join(tmpdir(), "qp-writer-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const write = (messageId: string, digest: string): Write => ({
+  from: "v_bench",
+  messageId,
+  fingerprint: `f-${messageId}`,
+  at: "2026-11-21T00:00:00.000Z",
+  effect: {
+    kind: "register",
+    registrations: [
+      {
+        side: "delivery",
+        orderDigest: digest,
+        commitId: `c_${messageId}`,
+        vendorId: "v_bench",
+        amount: { currency: "USD", micros: 5_000 },
+      },
+    ],
+  },
+});
+
+describe("SQLite writer thread", () => {
+  it("commits batches sent at once, in order, each exactly once, visible to other connections", async () => {
+    const path = join(dir, "order.db");
+    const store = createSqliteStore({ path, writer: "thread" });
+    const digest = "a".repeat(64);
+    const sent = await Promise.all([
+      store.apply([write("m1", digest), write("m2", digest)]),
+      store.apply([write("m1", digest)]),
+      store.apply([{ ...write("m2", digest), fingerprint: "other" }]),
+    ]);
+    expect(sent.map((outcomes) => outcomes.map((o) => o.status))).toEqual([
+      ["applied", "applied"],
+      ["repeat"],
+      ["conflict"],
+    ]);
+    const reader = createSqliteStore({ path });
+    expect((await reader.getOrder(digest)).registrations.map((r) => r.messageId)).toEqual(["m1", "m2"]);
+    await reader.close();
+    await store.close();
+  });
+
+  it("fails the batch a dead writer held and every later one, with a clear error", async () => {
+    const path = join(dir, "restart.db");
+    await createSqliteStore({ path }).close();
+    const writer = new SqliteWriterThread({ path });
+    await writer.apply([write("m1", "b".repeat(64))]);
+    const worker = Reflect.get(writer, "worker") as Worker;
+    const held = writer.apply([write("m2", "b".repeat(64))]);
+    await worker.terminate();
+    // Terminated before or after committing: either way the caller is told, never left hanging.
+    const outcome = await held.then(
+      () => "committed",
+      (error: Error) => error.message,
+    );
+    expect(["committed", "SQLite writer thread exited (1)"]).toContain(outcome);
+    await expect(writer.apply([write("m3", "b".repeat(64))])).rejects.toThrow(
+      /writer thread stopped .*restart the host/,
+    );
+    await writer.close();
+  });
+});
