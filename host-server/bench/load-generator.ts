@@ -163,6 +163,7 @@ async function openLoop(c: Extract<Command, { kind: "open" }>): Promise<PhaseRes
   let errors = 0;
   let firstError: string | undefined;
   let sent = 0;
+  const trace: [number, number][] = [];
   const inFlight = new Set<Promise<void>>();
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -177,6 +178,7 @@ async function openLoop(c: Extract<Command, { kind: "open" }>): Promise<PhaseRes
         const p = http.sendEncoded(r.wire).then(
           (reply) => {
             latencies.push(performance.now() - scheduled);
+            if (process.env.BENCH_TRACE) trace.push([scheduled - start, performance.now() - scheduled]);
             if (reply.status === 200) ok++;
             else {
               errors++;
@@ -198,6 +200,15 @@ async function openLoop(c: Extract<Command, { kind: "open" }>): Promise<PhaseRes
   });
   const offeredMs = performance.now() - start;
   await Promise.all(inFlight);
+  if (process.env.BENCH_TRACE) {
+    const windows = new Map<number, number[]>();
+    for (const [t, l] of trace) {
+      const w = Math.floor(t / 100);
+      windows.set(w, [...(windows.get(w) ?? []), l]);
+    }
+    const line = [...windows].map(([w, ls]) => `${w}:${Math.round(Math.max(...ls))}`).join(" ");
+    console.error(`worst latency per 100 ms window: ${line}`);
+  }
   const result = summarise(latencies, ok, errors, firstError, performance.now() - start, 1, cpuMsSince(cpu));
   return { ...result, offeredPerSecond: perSecond(total, offeredMs) };
 }

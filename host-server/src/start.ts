@@ -101,9 +101,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     delayMs: options.groupCommitMs ?? 2,
     // PostgreSQL commits wait on the network and WAL flush: keep several batches going (its unique
     // keys and digest locks keep them exactly-once). SQLite's writer thread applies batches one after
-    // another; a second one queued behind the committing one starts the moment it ends. Inline
-    // SQLite commits synchronously: one at a time.
-    maxInFlight: store.kind === "postgres" ? 4 : (options.sqliteWriter ?? "thread") === "thread" ? 2 : 1,
+    // another, in order; up to 8 queue there so it never waits for the busy event loop to collect
+    // its last reply (measured: 2 → 8 in flight took single registrations 3.5–4.0k → 4.5k/s and
+    // batches of 1000 31k → 38k/s; 16 gave no more). Inline SQLite commits synchronously: one at a time.
+    maxInFlight: store.kind === "postgres" ? 4 : (options.sqliteWriter ?? "thread") === "thread" ? 8 : 1,
   });
   const ctx: HostContext = {
     store,
