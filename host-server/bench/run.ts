@@ -324,8 +324,10 @@ if (kinds.includes("postgres") && !postgresInstalled()) {
   kinds.splice(kinds.indexOf("postgres"), 1);
 }
 
-// BENCH_HOST_WORKERS=2 also runs each store with HOST_WORKERS=2 (node:cluster), after the usual run.
-const workerModes = [0, ...(process.env.BENCH_HOST_WORKERS ?? "").split(",").filter(Boolean).map(Number)];
+// BENCH_HOST_WORKERS=2 also runs each store with HOST_WORKERS=2 (node:cluster); BENCH_ONLY_WORKERS=1
+// skips the in-process host.
+const extraModes = (process.env.BENCH_HOST_WORKERS ?? "").split(",").filter(Boolean).map(Number);
+const workerModes = process.env.BENCH_ONLY_WORKERS ? extraModes : [0, ...extraModes];
 const results = [];
 for (const kind of kinds) {
   for (const workers of workerModes) {
