@@ -1,5 +1,5 @@
 /** The SQLite writer thread: batches commit in order; a dead writer fails closed. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
@@ -69,5 +69,21 @@ describe("SQLite writer thread", () => {
       /writer thread stopped .*restart the host/,
     );
     await writer.close();
+  });
+
+  it("copies the WAL back into the database on the checkpointer thread, not in the writer's commits", async () => {
+    const path = join(dir, "checkpoint.db");
+    const store = createSqliteStore({ path, writer: "thread" });
+    await store.apply([]);
+    const empty = statSync(path).size;
+    for (let b = 0; b < 20; b++) {
+      const writes = Array.from({ length: 100 }, (_, i) => write(`c${b}-${i}`, `${b}-${i}`.padEnd(64, "0")));
+      await store.apply(writes);
+    }
+    // The writer's own automatic checkpoint is off: the rows reach the database file only through
+    // the checkpointer, which looks every 100 ms.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(statSync(path).size).toBeGreaterThan(empty + 200_000);
+    await store.close();
   });
 });
