@@ -35,4 +35,18 @@ describe("acquireVerifyPool: verify on worker threads", () => {
     expect(verifyPoolActive()).toBe(false);
     expect(await verify(b64(v.public), fromHex(v.message), b64(v.signature))).toBe(true);
   });
+
+  it("keeps each job's bytes apart when one message carries an empty and a 300 KB envelope", async () => {
+    const pool = acquireVerifyPool(1);
+    const keys = generateKeyPair();
+    const messages = [new Uint8Array(0), new Uint8Array(300_000).fill(7), new TextEncoder().encode("x")];
+    const sigs = await Promise.all(messages.map((m) => sign(keys.privateKey, m)));
+    const results = await Promise.all([
+      ...messages.map((m, i) => verify(keys.publicKey, m, sigs[i]!)),
+      // Each signature against its neighbour's message: an offset slip would turn one of these true.
+      ...messages.map((m, i) => verify(keys.publicKey, m, sigs[(i + 1) % 3]!)),
+    ]);
+    expect(results).toEqual([true, true, true, false, false, false]);
+    await pool.release();
+  });
 });
