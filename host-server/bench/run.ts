@@ -112,6 +112,8 @@ async function hostUnderTest(back: Backing, workers: number) {
     ...(process.env.BENCH_GROUP_COMMIT_MS
       ? { groupCommitMs: Number(process.env.BENCH_GROUP_COMMIT_MS) }
       : {}),
+    // BENCH_ENVELOPE_THREAD=0 checks envelopes on the event loop (or the plain signature thread).
+    ...(process.env.BENCH_ENVELOPE_THREAD === "0" ? { envelopeThread: false } : {}),
     // BENCH_SQLITE_WRITER=inline commits on the event loop instead of the writer thread (A/B runs).
     ...(process.env.BENCH_SQLITE_WRITER === "inline" ? { sqliteWriter: "inline" as const } : {}),
     // BENCH_VERIFY_THREADS=n overrides the host's default (1 signature thread on a multi-core machine).

@@ -6,6 +6,7 @@ import swagger from "@fastify/swagger";
 import { type MessagesTo, QuickPayError } from "@quickpay/protocol";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
+import { rememberRawText } from "./auth";
 import type { HostContext } from "./context";
 import { installErrorHandling } from "./errors";
 import { administrationRoutes } from "./routes/administration";
@@ -61,6 +62,17 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
         .code(400)
         .send(new QuickPayError("invalid_request", error.message).toJSON());
     },
+  });
+  // fastify's own JSON parser (prototype-poisoning checks included), keeping the text it parsed so
+  // envelope checks can run on the envelope thread from it (auth.ts).
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = body.toString();
+    parseJson(request, text, (error, parsed) => {
+      if (!error) rememberRawText(parsed, text);
+      done(error, parsed);
+    });
   });
   app.setValidatorCompiler(validatorCompiler);
   // Replies are built by the host from typed values; response schemas document them for OpenAPI.

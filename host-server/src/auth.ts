@@ -5,12 +5,14 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import {
+  assertFresh,
   type Envelope,
   envelopeDigests,
   envelopeFingerprint,
   type MessageSpec,
   playerIdFor,
   QuickPayError,
+  signatureError,
   verifyEnvelope,
 } from "@quickpay/protocol";
 import type { FastifyRequest } from "fastify";
@@ -29,8 +31,24 @@ export function fingerprintOf(envelope: Envelope): string {
   return fingerprints.get(envelope) ?? envelopeFingerprint(envelope);
 }
 
+// The JSON text each request body was parsed from (app.ts), for checks on the envelope thread.
+const rawTexts = new WeakMap<object, string>();
+
+export function rememberRawText(parsed: unknown, text: string): void {
+  if (typeof parsed === "object" && parsed !== null) rawTexts.set(parsed, text);
+}
+
 /** Checks freshness and signature; keeps the fingerprint for `fingerprintOf`. */
 async function verifyAndDigest(ctx: HostContext, envelope: Envelope, publicKey: string): Promise<void> {
+  const text = rawTexts.get(envelope);
+  if (text !== undefined && ctx.envelopeThread) {
+    // The same checks, in the same order, with the canonical JSON and the signature off the loop.
+    assertFresh(envelope, { now: ctx.now(), windowMs: ctx.windowMs });
+    const { ok, fingerprint } = await ctx.envelopeThread.check(publicKey, text);
+    if (!ok) throw signatureError(envelope);
+    fingerprints.set(envelope, fingerprint);
+    return;
+  }
   const { signingBytes, fingerprint } = envelopeDigests(envelope);
   await verifyEnvelope(envelope, publicKey, { now: ctx.now(), windowMs: ctx.windowMs, signingBytes });
   fingerprints.set(envelope, fingerprint);

@@ -1,6 +1,8 @@
 /** What every route handler needs: the store, the group-commit queue, the clock, the host's own key. */
+
 import type { KeyPair } from "@quickpay/protocol";
 import type { DirectoryCache } from "./directory-cache";
+import type { EnvelopeThread } from "./envelope-thread";
 import type { RateLimiter } from "./rate-limit";
 import type { HostStore } from "./store/types";
 import type { WriteQueue } from "./write-queue";
@@ -19,4 +21,6 @@ export interface HostContext {
   limiter: RateLimiter;
   /** Per client IP, for the self-signed registrations anyone can send with a fresh key. */
   registrationLimiter: RateLimiter;
+  /** Envelope checks off the event loop (envelope-thread.ts); absent: on the loop. */
+  envelopeThread?: EnvelopeThread;
 }

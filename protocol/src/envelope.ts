@@ -66,8 +66,11 @@ export interface VerifyOptions {
   signingBytes?: Uint8Array;
 }
 
-/** Throws `bad_signature` or `stale_message`; resolves when the envelope is authentic and fresh. */
-export async function verifyEnvelope(envelope: Envelope, publicKey: string, options: VerifyOptions = {}) {
+/** Throws `stale_message` unless the envelope's `at` is within the freshness window of `now`. */
+export function assertFresh(
+  envelope: Pick<Envelope, "at">,
+  options: Omit<VerifyOptions, "signingBytes"> = {},
+) {
   const now = (options.now ?? new Date()).getTime();
   const window = options.windowMs ?? FRESHNESS_WINDOW_MS;
   const at = Date.parse(envelope.at);
@@ -77,13 +80,21 @@ export async function verifyEnvelope(envelope: Envelope, publicKey: string, opti
       `message time ${envelope.at} is outside the ${window / 1000}s window`,
     );
   }
+}
+
+/** The `bad_signature` error for an envelope whose signature does not verify. */
+export function signatureError(envelope: Pick<Envelope, "type" | "id" | "from">): QuickPayError {
+  return new QuickPayError(
+    "bad_signature",
+    `signature of ${envelope.type} ${envelope.id} does not verify for ${envelope.from}`,
+  );
+}
+
+/** Throws `bad_signature` or `stale_message`; resolves when the envelope is authentic and fresh. */
+export async function verifyEnvelope(envelope: Envelope, publicKey: string, options: VerifyOptions = {}) {
+  assertFresh(envelope, options);
   const bytes = options.signingBytes ?? envelopeSigningBytes(envelope);
-  if (!(await verify(publicKey, bytes, envelope.sig))) {
-    throw new QuickPayError(
-      "bad_signature",
-      `signature of ${envelope.type} ${envelope.id} does not verify for ${envelope.from}`,
-    );
-  }
+  if (!(await verify(publicKey, bytes, envelope.sig))) throw signatureError(envelope);
 }
 
 /**
