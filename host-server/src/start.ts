@@ -41,8 +41,8 @@ export interface HostOptions {
   /** Request body limit, bytes (default 2 MiB). */
   bodyLimit?: number;
   /**
-   * Worker threads that verify signatures (default: 1 when the machine has more than one core,
-   * else 0 — on the event loop). The event loop is the host's busiest thread; a signature
+   * Worker threads that verify signatures (default: 1 on SQLite when the machine has more than one
+   * core, else 0 — on the event loop). The event loop is the host's busiest thread; a signature
    * (≈ 70–100 µs with libsodium here) is the largest single piece of work that can leave it.
    */
   verifyThreads?: number;
@@ -97,9 +97,12 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   });
   // An empty batch: the writer thread (if any) is up before the first request, or start fails here.
   await store.apply([]);
-  // One signature thread wherever there is a second core: with the envelope thread it took
-  // PostgreSQL 2.2k → 3.5k single/s side by side (alone, before, it had bought nothing there).
-  const verifyThreads = options.verifyThreads ?? (availableParallelism() > 1 ? 1 : 0);
+  // On SQLite, one signature thread wherever there is a second core. On PostgreSQL it is opt-in: with
+  // the envelope thread it raised single registrations at saturation (2.2k → 2.5–3.5k/s) but the
+  // pg driver's round trips then queued behind the thread's replies on the loop, and latency at 50%
+  // got worse (p50 7–11 → 19–25 ms, p99 17–47 → 75–89 ms).
+  const verifyThreads =
+    options.verifyThreads ?? (store.kind === "sqlite" && availableParallelism() > 1 ? 1 : 0);
   const verifyPool = verifyThreads > 0 ? acquireVerifyPool(verifyThreads) : undefined;
   // Envelopes go to their own thread with the text they came in (canonical JSON and hashing too);
   // the pool above keeps the other signatures (endorsements in Register Commit).

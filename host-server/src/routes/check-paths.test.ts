@@ -37,7 +37,12 @@ describe.each([
     expect((await post(url, stale)).json.error.code).toBe("stale_message");
     const byWallet = await envelope(t.wallet, "RegisterDelivery", facts);
     expect((await post(url, byWallet)).json.error.code).toBe("forbidden");
-    const reused = await envelope(t.vendor, "RegisterDelivery", { ...facts, commitId: `c_${newId()}` }, { id });
+    const reused = await envelope(
+      t.vendor,
+      "RegisterDelivery",
+      { ...facts, commitId: `c_${newId()}` },
+      { id },
+    );
     expect((await post(url, reused)).json.error.code).toBe("conflict");
     // A commit registration carries a second signature (the endorsement) checked the same way.
     const commit = await envelope(t.broker, "RegisterCommit", { endorsement });
