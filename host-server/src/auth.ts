@@ -31,6 +31,13 @@ export function fingerprintOf(envelope: Envelope): string {
   return fingerprints.get(envelope) ?? envelopeFingerprint(envelope);
 }
 
+/**
+ * Envelopes up to this size go to the envelope thread. A batch's envelope (up to 1000 registrations,
+ * ~300 KB) is checked on the loop: with batches the SQLite writer thread is the bottleneck, the loop
+ * has time to spare, and a second busy thread would only take CPU from the writer.
+ */
+const ENVELOPE_THREAD_MAX_TEXT = 16 * 1024;
+
 // The JSON text each request body was parsed from (app.ts), for checks on the envelope thread.
 const rawTexts = new WeakMap<object, string>();
 
@@ -41,7 +48,7 @@ export function rememberRawText(parsed: unknown, text: string): void {
 /** Checks freshness and signature; keeps the fingerprint for `fingerprintOf`. */
 async function verifyAndDigest(ctx: HostContext, envelope: Envelope, publicKey: string): Promise<void> {
   const text = rawTexts.get(envelope);
-  if (text !== undefined && ctx.envelopeThread) {
+  if (text !== undefined && text.length <= ENVELOPE_THREAD_MAX_TEXT && ctx.envelopeThread) {
     // The same checks, in the same order, with the canonical JSON and the signature off the loop.
     assertFresh(envelope, { now: ctx.now(), windowMs: ctx.windowMs });
     const { ok, fingerprint } = await ctx.envelopeThread.check(publicKey, text);
