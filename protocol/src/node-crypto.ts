@@ -19,8 +19,9 @@ interface Sodium {
 }
 
 /** The module's path, so a worker thread can load the same binary. */
-export const SODIUM_MODULE = createRequire(import.meta.url).resolve("sodium-native");
-const sodium = createRequire(import.meta.url)("sodium-native") as Sodium;
+const require = createRequire(import.meta.url);
+export const SODIUM_MODULE = require.resolve("sodium-native");
+const sodium = require(SODIUM_MODULE) as Sodium;
 
 /** libsodium Ed25519 verification; false for anything malformed (as `verify` promises). */
 export function nodeVerifyEd25519(_publicKey: string, raw: Uint8Array, message: Uint8Array, sig: Uint8Array) {

@@ -126,16 +126,7 @@ class VerifyPool {
     this.queued = [];
     this.resolves = [];
     const live = this.lanes.filter((l) => !l.broken);
-    // Malformed keys or signatures never reach a worker (the packing assumes 32 and 64 bytes).
-    for (let i = jobs.length - 1; i >= 0; i--) {
-      const [, key, , sig] = jobs[i]!;
-      if (key.length !== 32 || sig.length !== 64) {
-        resolves[i]!(false);
-        jobs.splice(i, 1);
-        resolves.splice(i, 1);
-      }
-    }
-    if (jobs.length === 0) return;
+    // `verify` hands over only 32-byte keys and 64-byte signatures (decodeKey), as `pack` expects.
     if (live.length === 0) {
       for (const [i, job] of jobs.entries()) resolves[i]?.(nodeVerifyEd25519(...job));
       return;

@@ -96,6 +96,17 @@ export function serveWriter(options: WriterOptions): void {
 
 const ENTRY = new URL("./sqlite-writer-worker.mjs", import.meta.url);
 
+/** Resolves when a worker has posted its first message (its connection is open). */
+function opened(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("message", () => {
+      worker.off("error", reject);
+      resolve();
+    });
+  });
+}
+
 interface Waiting {
   resolve(outcomes: Outcome[]): void;
   reject(error: Error): void;
@@ -113,34 +124,17 @@ export class SqliteWriterThread {
 
   constructor(private readonly options: WriterOptions) {}
 
-  /** Starts the writer and checkpointer threads and waits until their connections are open. */
+  /** Starts the writer and checkpointer threads (once) and waits until their connections are open. */
   start(): Promise<void> {
-    if (this.ready) return this.ready;
+    this.ready ??= this.spawn();
+    return this.ready;
+  }
+
+  private async spawn(): Promise<void> {
     const worker = new Worker(ENTRY, { workerData: { ...this.options, role: "writer" } });
+    const checkpointer = new Worker(ENTRY, { workerData: { ...this.options, role: "checkpoint" } });
     this.worker = worker;
-    const checkpointer =
-      this.checkpointer ?? new Worker(ENTRY, { workerData: { ...this.options, role: "checkpoint" } });
-    if (!this.checkpointer) {
-      this.checkpointer = checkpointer;
-      checkpointer.on("error", () => {});
-      checkpointer.on("exit", () => {
-        if (this.checkpointer !== checkpointer) return;
-        this.checkpointer = undefined;
-        this.worker?.postMessage("autocheckpoint");
-      });
-    }
-    const up = (w: Worker) =>
-      new Promise<void>((resolve, reject) => {
-        w.once("error", reject);
-        w.once("message", () => {
-          w.off("error", reject);
-          resolve();
-        });
-      });
-    this.ready = Promise.all([
-      up(worker),
-      this.checkpointer === checkpointer ? up(checkpointer) : undefined,
-    ]).then(() => undefined);
+    this.checkpointer = checkpointer;
     worker.on("message", (m: Response | { ready: true }) => {
       if (!("seq" in m)) return;
       const w = this.waiting.get(m.seq);
@@ -151,7 +145,13 @@ export class SqliteWriterThread {
     });
     worker.on("error", (error) => this.lost(worker, error));
     worker.on("exit", (code) => this.lost(worker, new Error(`SQLite writer thread exited (${code})`)));
-    return this.ready;
+    checkpointer.on("error", () => {});
+    checkpointer.on("exit", () => {
+      if (this.checkpointer !== checkpointer) return;
+      this.checkpointer = undefined;
+      this.worker?.postMessage("autocheckpoint");
+    });
+    await Promise.all([opened(worker), opened(checkpointer)]);
   }
 
   /**
@@ -167,12 +167,16 @@ export class SqliteWriterThread {
     this.waiting.clear();
   }
 
+  private stopped(): Error {
+    return new Error(`the SQLite writer thread stopped (${this.broken?.message}); restart the host`);
+  }
+
   async apply(writes: Write[]): Promise<Outcome[]> {
     if (this.closed) throw new Error("the SQLite store is closed");
-    if (this.broken)
-      throw new Error(`the SQLite writer thread stopped (${this.broken.message}); restart the host`);
+    if (this.broken) throw this.stopped();
     await this.start();
-    const worker = this.worker!;
+    const worker = this.worker;
+    if (!worker) throw this.stopped();
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
