@@ -40,4 +40,21 @@ describe("EnvelopeThread", () => {
     expect(results[1]!.fingerprint).toBe(envelopeFingerprint(envelope));
     await thread.close();
   });
+
+  it("answers each of many checks made at once with its own verdict, across chunks", async () => {
+    const keys = generateKeyPair();
+    const signer = { playerId: playerIdFor("vendor", keys.publicKey), privateKey: keys.privateKey };
+    const envelopes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => signEnvelope(signer, "RegisterDelivery", { i })),
+    );
+    const thread = new EnvelopeThread();
+    // Every third one is altered after signing: its answer must be its own, whichever chunk it went in.
+    const texts = envelopes.map((e, i) => JSON.stringify(i % 3 === 0 ? { ...e, body: { i: -1 } } : e));
+    const results = await Promise.all(texts.map((text) => thread.check(keys.publicKey, text)));
+    expect(results.map((r) => r.ok)).toEqual(envelopes.map((_, i) => i % 3 !== 0));
+    for (const [i, e] of envelopes.entries()) {
+      if (i % 3 !== 0) expect(results[i]!.fingerprint).toBe(envelopeFingerprint(e));
+    }
+    await thread.close();
+  });
 });
