@@ -51,6 +51,40 @@ describe("SQLite writer thread", () => {
     await store.close();
   });
 
+  it("commits batches that queued meanwhile together, each answered alone; a faulty one fails alone", async () => {
+    const path = join(dir, "shared.db");
+    await createSqliteStore({ path }).close();
+    const writer = new SqliteWriterThread({ path });
+    await writer.start();
+    // A registration without a currency breaks a NOT NULL column: SQLite throws inside the
+    // transaction, which rolls back whatever else shared it.
+    const faulty = write("bad", "e".repeat(64));
+    const [registration] = (faulty.effect as { registrations: { amount: object }[] }).registrations;
+    registration!.amount = { currency: null, micros: 5_000 };
+    const batches = [
+      [write("s1", "d".repeat(64)), write("s2", "d".repeat(64))],
+      [write("s3", "f".repeat(64))],
+      [faulty],
+      [write("s1", "d".repeat(64))],
+    ];
+    const results = await Promise.allSettled(batches.map((b) => writer.apply(b)));
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value.map((o) => o.status) : "failed"))).toEqual([
+      ["applied", "applied"],
+      ["applied"],
+      "failed",
+      ["repeat"],
+    ]);
+    expect(String((results[2] as PromiseRejectedResult).reason)).toMatch(/NOT NULL/);
+    await writer.close();
+    const reader = createSqliteStore({ path });
+    expect((await reader.getOrder("d".repeat(64))).registrations.map((r) => r.messageId)).toEqual([
+      "s1",
+      "s2",
+    ]);
+    expect((await reader.getOrder("e".repeat(64))).registrations).toEqual([]);
+    await reader.close();
+  });
+
   it("fails the batch a dead writer held and every later one, with a clear error", async () => {
     const path = join(dir, "restart.db");
     await createSqliteStore({ path }).close();
@@ -85,5 +119,23 @@ describe("SQLite writer thread", () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(statSync(path).size).toBeGreaterThan(empty + 200_000);
     await store.close();
+  });
+
+  it("leaves the WAL's size alone while writes go on and cuts it back after a lull", async () => {
+    const path = join(dir, "lull.db");
+    await createSqliteStore({ path }).close();
+    const writer = new SqliteWriterThread({ path, walKeepBytes: 0 });
+    // Writes every 50 ms for 1.5 s: never a second without a commit, so the WAL is never cut.
+    for (let b = 0; b < 30; b++) {
+      await writer.apply(
+        Array.from({ length: 20 }, (_, i) => write(`l${b}-${i}`, `${b}-${i}`.padEnd(64, "0"))),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+    }
+    // A second without commits: the checkpointer copies everything back, then empties the file.
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    await writer.close();
   });
 });

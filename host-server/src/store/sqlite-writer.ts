@@ -5,9 +5,11 @@
  * idle 53% of the time and inside the transaction 17%). The writer thread owns one connection and
  * applies each `apply(writes)` batch in one IMMEDIATE transaction, exactly as the inline store
  * does (same `makeApply`); the event loop keeps its own connection for reads, which WAL lets run
- * beside the writer. Batches are applied one after another in the order they were sent.
+ * beside the writer. Batches are applied in the order they were sent; those that queued while the
+ * previous one committed share one transaction.
  */
-import { parentPort, Worker } from "node:worker_threads";
+import { statSync } from "node:fs";
+import { parentPort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { makeApply } from "./sqlite-apply";
 import { makeRows } from "./sqlite-rows";
@@ -17,10 +19,16 @@ export interface WriterOptions {
   path: string;
   /** `checkpoint`: the thread that copies the WAL back into the database (see `serveCheckpoints`). */
   role?: "writer" | "checkpoint";
+  /** After a lull, a WAL larger than this is cut back to nothing (default 64 MiB). */
+  walKeepBytes?: number;
 }
 
 /** How often the checkpointer looks at the WAL, ms. */
 const CHECKPOINT_EVERY_MS = 100;
+/** Checkpoint ticks without a new commit before a large WAL is cut back (1 s). */
+const LULL_TICKS = 10;
+/** A WAL up to this size is left as it is after a lull. */
+const WAL_KEEP_BYTES = 64 * 1024 * 1024;
 
 type Request = { seq: number; writes: Write[] };
 type Response = { seq: number; outcomes: Outcome[] } | { seq: number; error: string };
@@ -35,8 +43,6 @@ export function openConnection(path: string): Database.Database {
   db.pragma("busy_timeout = 5000");
   // The order-digest index takes random keys: keep 64 MiB of pages cached (default 2 MiB).
   db.pragma("cache_size = -65536");
-  // After a checkpoint empties the WAL, cut the file back to 64 MiB.
-  db.pragma("journal_size_limit = 67108864");
   return db;
 }
 
@@ -47,10 +53,27 @@ export function openConnection(path: string): Database.Database {
  * Here a second connection runs PASSIVE checkpoints (which never block the writer) every 100 ms;
  * the writer's own automatic checkpoint is off. A page dirtied by many commits in between is
  * copied once.
+ *
+ * Under steady load the WAL keeps the size it grew to (SQLite rewrites it from the start once a
+ * checkpoint has caught up) and is cut back only after a lull: cutting a WAL of a few hundred MB
+ * inside the writer's COMMIT (`journal_size_limit` on the writer) stalled that commit, and every
+ * request behind it, for 60–110 ms.
  */
 function serveCheckpoints(options: WriterOptions, port: NonNullable<typeof parentPort>): void {
   const db = openConnection(options.path);
-  const timer = setInterval(() => db.pragma("wal_checkpoint(PASSIVE)"), CHECKPOINT_EVERY_MS);
+  let lastFrames = -1;
+  let quietTicks = 0;
+  const tick = () => {
+    const [state] = db.pragma("wal_checkpoint(PASSIVE)") as { log: number; checkpointed: number }[];
+    const caughtUp = state !== undefined && state.log === state.checkpointed;
+    quietTicks = caughtUp && state.log === lastFrames ? quietTicks + 1 : 0;
+    lastFrames = state?.log ?? -1;
+    if (quietTicks === LULL_TICKS && walBytes(options.path) > (options.walKeepBytes ?? WAL_KEEP_BYTES)) {
+      // Blocks a writer that arrives meanwhile for as long as the cut takes: only after a lull.
+      db.pragma("wal_checkpoint(TRUNCATE)");
+    }
+  };
+  const timer = setInterval(tick, CHECKPOINT_EVERY_MS);
   port.on("message", (message: "close") => {
     if (message !== "close") return;
     clearInterval(timer);
@@ -58,6 +81,14 @@ function serveCheckpoints(options: WriterOptions, port: NonNullable<typeof paren
     port.close();
   });
   port.postMessage({ ready: true });
+}
+
+function walBytes(path: string): number {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs inside the worker thread (sqlite-writer-worker.mjs). */
@@ -72,24 +103,49 @@ export function serveWriter(options: WriterOptions): void {
   // The checkpointer thread does this work (serveCheckpoints); a final checkpoint runs on close.
   db.pragma("wal_autocheckpoint = 0");
   const apply = makeApply(db, makeRows(db));
-  port.on("message", (message: Request | "close" | "autocheckpoint") => {
-    if (message === "autocheckpoint") {
+  type Message = Request | "close" | "autocheckpoint";
+  const answer = (request: Request, outcomes: Outcome[]) =>
+    port.postMessage({ seq: request.seq, outcomes } satisfies Response);
+  const commitAlone = (request: Request) => {
+    try {
+      answer(request, apply.immediate(request.writes));
+    } catch (error) {
+      port.postMessage({ seq: request.seq, error: (error as Error).message } satisfies Response);
+    }
+  };
+  // Batches that queued up while the previous transaction committed go into ONE transaction, one
+  // fsync; each is answered with its own outcomes after that commit, exactly as if applied in turn.
+  const commit = (requests: Request[]) => {
+    if (requests.length === 1) return commitAlone(requests[0]!);
+    let outcomes: Outcome[];
+    try {
+      outcomes = apply.immediate(requests.flatMap((r) => r.writes));
+    } catch {
+      // A fault rolled the whole transaction back: each batch alone, so only the faulty one fails.
+      for (const request of requests) commitAlone(request);
+      return;
+    }
+    let at = 0;
+    for (const request of requests) {
+      answer(request, outcomes.slice(at, at + request.writes.length));
+      at += request.writes.length;
+    }
+  };
+  port.on("message", (first: Message) => {
+    const requests: Request[] = [];
+    let next: Message | undefined = first;
+    while (typeof next === "object") {
+      requests.push(next);
+      next = (receiveMessageOnPort(port) as { message: Message } | undefined)?.message;
+    }
+    if (requests.length > 0) commit(requests);
+    if (next === "autocheckpoint") {
       // The checkpointer is gone: SQLite's own checkpoints take over again.
       db.pragma("wal_autocheckpoint = 1000");
-      return;
-    }
-    if (message === "close") {
+    } else if (next === "close") {
       db.close();
       port.close();
-      return;
     }
-    let response: Response;
-    try {
-      response = { seq: message.seq, outcomes: apply.immediate(message.writes) };
-    } catch (error) {
-      response = { seq: message.seq, error: (error as Error).message };
-    }
-    port.postMessage(response);
   });
   port.postMessage({ ready: true });
 }
