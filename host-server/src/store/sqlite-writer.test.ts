@@ -1,5 +1,5 @@
 /** The SQLite writer thread: batches commit in order; a dead writer fails closed. */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
@@ -119,6 +119,22 @@ describe("SQLite writer thread", () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(statSync(path).size).toBeGreaterThan(empty + 200_000);
     await store.close();
+  });
+
+  it.runIf(process.platform === "linux")("runs checkpoints at the lowest CPU priority", async () => {
+    const path = join(dir, "nice.db");
+    await createSqliteStore({ path }).close();
+    const niceOfThreads = () =>
+      readdirSync("/proc/self/task").map((t) => {
+        const stat = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
+        // Fields after the command's closing parenthesis; nice is the 19th field of the line.
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      });
+    const before = niceOfThreads().filter((n) => n === 19).length;
+    const writer = new SqliteWriterThread({ path });
+    await writer.start();
+    expect(niceOfThreads().filter((n) => n === 19).length).toBe(before + 1);
+    await writer.close();
   });
 
   it("leaves the WAL's size alone while writes go on and cuts it back after a lull", async () => {
