@@ -101,4 +101,31 @@ describe("WriteQueue (group commit)", () => {
     expect((await inner.counts()).wallets).toBe(20);
     await inner.close();
   });
+
+  it("counts registrations toward maxBatch and sends a full batch without waiting for the delay", async () => {
+    const store = createSqliteStore({ path: join(dir, "e.db") });
+    const queue = new WriteQueue(store, { delayMs: 60_000, maxBatch: 10 });
+    const registrations = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        side: "delivery" as const,
+        orderDigest: (from + i).toString(16).padStart(64, "0"),
+        commitId: `c_${from + i}`,
+        vendorId: "v_queue",
+        amount: { currency: "USD", micros: 5_000 },
+      }));
+    const batchWrite = (n: number, from: number): Write => ({
+      from: "v_queue",
+      messageId: `batch-${from}`.padEnd(16, "x"),
+      fingerprint: `fp-${from}`,
+      at: "2026-01-01T00:00:00.000Z",
+      effect: { kind: "register", registrations: registrations(n, from) },
+    });
+    // 4 + 4 + 4 registrations reach 10 with the third write: all three go at once, long before 60 s.
+    const outcomes = await Promise.all(
+      [batchWrite(4, 0), batchWrite(4, 4), batchWrite(4, 8)].map((w) => queue.submit(w)),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["applied", "applied", "applied"]);
+    expect(queue.stats).toEqual({ batches: 1, writes: 3, largestBatch: 3 });
+    await store.close();
+  });
 });

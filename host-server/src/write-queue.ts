@@ -2,13 +2,15 @@
  * Group commit: writes from concurrent requests are collected for a moment (`delayMs`, default 2 ms)
  * and applied in ONE store transaction (one fsync); every request is answered only after that
  * commit. While a batch commits, new writes gather for the next one, so under load batches grow by
- * themselves and the delay matters only when the host is idle.
+ * themselves and the delay matters only when the host is idle. Writes that already make a full
+ * batch (`maxBatch` registrations, e.g. one batch envelope of 1000) go at once.
  *
- * `maxInFlight` batches may commit at once (default 1). More only pays on a store whose `apply` waits
- * on I/O (PostgreSQL): its unique idempotency keys and digest locks keep concurrent transactions
- * exactly-once. SQLite's `apply` is synchronous, so it stays at 1.
+ * `maxInFlight` batches may commit at once (default 1). More pays on a store whose `apply` waits:
+ * PostgreSQL (its unique idempotency keys and digest locks keep concurrent transactions
+ * exactly-once) and SQLite's writer thread (which applies them in order). SQLite's inline `apply`
+ * is synchronous, so it stays at 1.
  */
-import type { HostStore, Outcome, Write } from "./store/types";
+import type { Effect, HostStore, Outcome, Write } from "./store/types";
 
 interface Pending {
   write: Write;
@@ -18,6 +20,7 @@ interface Pending {
 
 export interface WriteQueueOptions {
   delayMs?: number;
+  /** Registrations (or other items; a write without items counts 1) per transaction, at most. */
   maxBatch?: number;
   /** Batches committing at the same time (default 1). */
   maxInFlight?: number;
@@ -31,6 +34,7 @@ export interface WriteQueueStats {
 
 export class WriteQueue {
   private pending: Pending[] = [];
+  private pendingWeight = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly delayMs: number;
@@ -51,6 +55,7 @@ export class WriteQueue {
   submit(write: Write): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       this.pending.push({ write, resolve, reject });
+      this.pendingWeight += weightOf(write.effect);
       this.schedule();
     });
   }
@@ -68,11 +73,14 @@ export class WriteQueue {
   }
 
   private schedule(): void {
-    if (this.inFlight.size >= this.maxInFlight || this.timer) return;
-    if (this.pending.length >= this.maxBatch) {
+    if (this.inFlight.size >= this.maxInFlight) return;
+    // A full batch (one batch envelope of 1000 registrations is one) goes at once: waiting for the
+    // timer only delays it, and with 300 KB envelopes being parsed the loop may fire it late.
+    if (this.pendingWeight >= this.maxBatch) {
       this.flush();
       return;
     }
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
@@ -81,7 +89,14 @@ export class WriteQueue {
 
   private flush(): void {
     if (this.inFlight.size >= this.maxInFlight || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, this.maxBatch);
+    let count = 0;
+    let weight = 0;
+    while (count < this.pending.length && weight < this.maxBatch) {
+      weight += weightOf(this.pending[count]!.write.effect);
+      count += 1;
+    }
+    const batch = this.pending.splice(0, count);
+    this.pendingWeight -= weight;
     this.stats.batches += 1;
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
@@ -109,5 +124,19 @@ export class WriteQueue {
         }
       }
     }
+  }
+}
+
+/** How much a write adds to a transaction: its registrations or items, or 1. */
+function weightOf(effect: Effect): number {
+  switch (effect.kind) {
+    case "register":
+      return Math.max(1, effect.registrations.length);
+    case "settle":
+      return Math.max(1, effect.items.length);
+    case "registerSettlement":
+      return Math.max(1, effect.orderDigests.length);
+    default:
+      return 1;
   }
 }
