@@ -217,12 +217,7 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number, workers: num
     log(
       `single, 50% offered (${half.offeredPerSecond}/s): p50 ${half.p50Ms} ms p99 ${half.p99Ms} ms ${cores(half)}`,
     );
-    const batched100 = await closed(
-      100,
-      PLAN.batchConcurrency * 2,
-      PLAN.batchMs,
-      1_500,
-    );
+    const batched100 = await closed(100, PLAN.batchConcurrency * 2, PLAN.batchMs, 1_500);
     log(`batches of 100: ${batched100.registrationsPerSecond} registrations/s ${cores(batched100)}`);
     const batched1000 = await profiled(workers > 0 ? undefined : `${kind}-batched1000`, () =>
       closed(1000, PLAN.batchConcurrency, PLAN.batchMs, 200),
