@@ -20,7 +20,11 @@ interface Pending {
 
 export interface WriteQueueOptions {
   delayMs?: number;
-  /** Registrations (or other items; a write without items counts 1) per transaction, at most. */
+  /**
+   * Size of a full batch (default 1000), counted in registrations (settle items, settlement
+   * digests; any other write counts 1): pending writes go once they reach it, without the delay.
+   * A batch holds whole writes, so its last one may carry it past this size.
+   */
   maxBatch?: number;
   /** Batches committing at the same time (default 1). */
   maxInFlight?: number;
