@@ -90,11 +90,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     tempDir = mkdtempSync(join(tmpdir(), "quickpay-host-"));
     dbPath = join(tempDir, "host.db");
   }
-  const store = await openStore({
-    dbPath,
-    databaseUrl: options.databaseUrl,
-    sqliteWriter: options.sqliteWriter ?? "thread",
-  });
+  const sqliteWriter = options.sqliteWriter ?? "thread";
+  const store = await openStore({ dbPath, databaseUrl: options.databaseUrl, sqliteWriter });
   // An empty batch: the writer thread (if any) is up before the first request, or start fails here.
   await store.apply([]);
   // On SQLite, one signature thread wherever there is a second core. On PostgreSQL it is opt-in: with
@@ -107,7 +104,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   // Envelopes go to their own thread with the text they came in (canonical JSON and hashing too);
   // the pool above keeps the other signatures (endorsements in Register Commit).
   const envelopeThread =
-    verifyThreads > 0 && process.env.QP_ENVELOPE_THREAD !== "0" ? new EnvelopeThread() : undefined;
+    verifyThreads > 0 && (options.envelopeThread ?? true) ? new EnvelopeThread() : undefined;
   const now = options.now ?? (() => new Date());
   const operatorToken = options.operatorToken ?? randomBytes(24).toString("base64url");
   const queue = new WriteQueue(store, {
@@ -117,7 +114,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     // another, in order; up to 8 queue there so it never waits for the busy event loop to collect
     // its last reply (measured: 2 → 8 in flight took single registrations 3.5–4.0k → 4.5k/s and
     // batches of 1000 31k → 38k/s; 16 gave no more). Inline SQLite commits synchronously: one at a time.
-    maxInFlight: store.kind === "postgres" ? 4 : (options.sqliteWriter ?? "thread") === "thread" ? 8 : 1,
+    maxInFlight: store.kind === "postgres" ? 4 : sqliteWriter === "thread" ? 8 : 1,
   });
   const ctx: HostContext = {
     store,

@@ -22,15 +22,16 @@ export interface SqliteStoreOptions {
 export function createSqliteStore(
   options: SqliteStoreOptions,
 ): HostStore & { readonly db: Database.Database } {
-  const db = openConnection(options.path);
-  migrateSqlite(db);
   if (options.writer === "thread" && options.path === ":memory:") {
     throw new Error("a writer thread needs a database file, not :memory:");
   }
+  const db = openConnection(options.path);
+  migrateSqlite(db);
   const writer = options.writer === "thread" ? new SqliteWriterThread({ path: options.path }) : undefined;
 
   const rows = makeRows(db);
-  const applyBatch = makeApply(db, rows);
+  // With a writer thread, writes are prepared and applied on its own connection, not this one.
+  const applyBatch = writer ? undefined : makeApply(db, rows);
   const q = {
     players: db.prepare(
       "SELECT * FROM players WHERE (@kind IS NULL OR kind = @kind) AND id > @after ORDER BY id LIMIT @limit",
@@ -60,7 +61,7 @@ export function createSqliteStore(
     kind: "sqlite",
     db,
     async apply(writes: Write[]) {
-      return writer ? writer.apply(writes) : applyBatch.immediate(writes);
+      return writer ? writer.apply(writes) : applyBatch!.immediate(writes);
     },
     async getPlayer(id) {
       return rows.player(id);
