@@ -3,7 +3,7 @@
  * client's cost, not the host's). Single registrations are Register Delivery (vendor → host).
  */
 import { randomBytes } from "node:crypto";
-import { type MoneyWire, messages, newId } from "@quickpay/protocol";
+import { type MoneyWire, messages, newId, newMessageId } from "@quickpay/protocol";
 import { type FastSigner, signEnvelopeSync } from "./sign-fast";
 
 export interface Facts {
@@ -23,6 +23,12 @@ export interface PreparedRequest {
   digests: string[];
 }
 
+/**
+ * Message ids as QuickPay's own senders mint them (`newMessageId`, time-ordered); BENCH_MESSAGE_IDS=random
+ * sends 128-bit random ids instead, as a client that ignores the recommendation would.
+ */
+export const messageId = process.env.BENCH_MESSAGE_IDS === "random" ? () => newId() : newMessageId;
+
 export function randomFacts(vendorId: string, micros = 5_000): Facts {
   return {
     orderDigest: randomBytes(32).toString("hex"),
@@ -32,7 +38,7 @@ export function randomFacts(vendorId: string, micros = 5_000): Facts {
   };
 }
 
-export function registerDelivery(vendor: FastSigner, facts: Facts, id = newId()): PreparedRequest {
+export function registerDelivery(vendor: FastSigner, facts: Facts, id = messageId()): PreparedRequest {
   const envelope = signEnvelopeSync(vendor, messages.RegisterDelivery.type, facts, { id });
   return {
     path: messages.RegisterDelivery.path,
@@ -43,7 +49,11 @@ export function registerDelivery(vendor: FastSigner, facts: Facts, id = newId())
 }
 
 /** One signed Register Delivery Batch: up to MAX_BATCH facts under one signature. */
-export function registerDeliveryBatch(vendor: FastSigner, facts: Facts[], id = newId()): PreparedRequest {
+export function registerDeliveryBatch(
+  vendor: FastSigner,
+  facts: Facts[],
+  id = newMessageId(),
+): PreparedRequest {
   const spec = messages.RegisterDeliveryBatch;
   const envelope = signEnvelopeSync(vendor, spec.type, { deliveries: facts }, { id });
   return { path: spec.path, body: JSON.stringify(envelope), id, digests: facts.map((f) => f.orderDigest) };

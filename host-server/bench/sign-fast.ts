@@ -4,7 +4,7 @@
  * form are exactly those of `signEnvelope` in @quickpay/protocol; the host cannot tell them apart.
  */
 import { createPrivateKey, type KeyObject, sign } from "node:crypto";
-import { base64url, canonicalBytes, type Envelope, newId } from "@quickpay/protocol";
+import { base64url, canonicalBytes, type Envelope, newMessageId } from "@quickpay/protocol";
 
 // RFC 8410 §7: an Ed25519 PKCS#8 document is this 16-byte header followed by the 32-byte seed.
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
@@ -27,7 +27,7 @@ export function signEnvelopeSync<B, T extends string>(
 ): Envelope<B, T> {
   const unsigned = {
     type,
-    id: options.id ?? newId(),
+    id: options.id ?? newMessageId(),
     from: signer.playerId,
     at: (options.at ?? new Date()).toISOString(),
     body,

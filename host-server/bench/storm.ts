@@ -4,8 +4,7 @@
  * later (a Wallet outbox resending), or a different body under the same id (a buggy or hostile
  * sender, which must get `conflict` and change nothing). `judgeStorm` then checks the host's store.
  */
-import { newId } from "@quickpay/protocol";
-import { type Facts, type PreparedRequest, randomFacts, registerDelivery } from "./messages";
+import { type Facts, messageId, type PreparedRequest, randomFacts, registerDelivery } from "./messages";
 import type { FastSigner } from "./sign-fast";
 
 export const DUPLICATE_SHARE = 0.3;
@@ -55,11 +54,11 @@ export function planStorm(vendors: FastSigner[], count: number): StormPlan {
   );
   for (let u = 0; u < count; u++) {
     const vendor = vendors[u % vendors.length] as FastSigner;
-    const messageId = newId();
+    const id = messageId();
     const facts = randomFacts(vendor.playerId);
-    const unique: StormUnique = { from: vendor.playerId, messageId, facts };
+    const unique: StormUnique = { from: vendor.playerId, messageId: id, facts };
     uniques.push(unique);
-    const original = registerDelivery(vendor, facts, messageId);
+    const original = registerDelivery(vendor, facts, id);
     sends.push({ unique: u, variant: "original", request: original });
     const group = [sends.length - 1];
     const kind = kinds[u];
@@ -68,7 +67,7 @@ export function planStorm(vendors: FastSigner[], count: number): StormPlan {
       group.push(sends.length - 1);
     } else if (kind === "resend") {
       // Re-signed later with a new `at`: same id, same body — a repeat, not a conflict.
-      sends.push({ unique: u, variant: "duplicate", request: registerDelivery(vendor, facts, messageId) });
+      sends.push({ unique: u, variant: "duplicate", request: registerDelivery(vendor, facts, id) });
       later.push([sends.length - 1]);
     } else if (kind === "altered-concurrent" || kind === "altered-later") {
       // Half change the amount, half the digest itself (which would be a whole new registration).
@@ -79,7 +78,7 @@ export function planStorm(vendors: FastSigner[], count: number): StormPlan {
       sends.push({
         unique: u,
         variant: "altered",
-        request: registerDelivery(vendor, unique.altered, messageId),
+        request: registerDelivery(vendor, unique.altered, id),
       });
       if (kind === "altered-concurrent") group.push(sends.length - 1);
       else later.push([sends.length - 1]);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "./cli";
+import { sqliteMigrations } from "./store/sqlite-schema";
 import { endorsed, envelope, makePlayer, post, startTestHost } from "./test-kit";
 
 const dir = mkdtempSync(join(tmpdir(), "qp-cli-"));
@@ -24,7 +25,9 @@ describe("quickpay-host CLI", () => {
   it("inits a store, adds, lists and suspends a broker", async () => {
     const init = await run("init", "--db", db);
     expect(init.code).toBe(0);
-    expect(init.out).toMatch(/store sqlite at schema version 1; host h_[0-9a-f]{32}/);
+    expect(init.out).toMatch(
+      new RegExp(`store sqlite at schema version ${sqliteMigrations.length}; host h_[0-9a-f]{32}`),
+    );
     expect((await run("init", "--db", db)).out).toBe(init.out);
     const broker = makePlayer("broker");
     const added = await run(

@@ -4,7 +4,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { formatMoney, HttpUrl, newId, PublicKey, playerIdFor, schemas } from "@quickpay/protocol";
+import {
+  formatMoney,
+  HttpUrl,
+  newId,
+  newMessageId,
+  PublicKey,
+  playerIdFor,
+  schemas,
+} from "@quickpay/protocol";
 import { loadHostKey } from "./host-key";
 import { openStore } from "./start";
 import type { HostStore, Outcome, PlayerKind } from "./store/types";
@@ -62,7 +70,13 @@ async function write(
   effect: Parameters<HostStore["apply"]>[0][0]["effect"],
 ): Promise<Outcome> {
   const [outcome] = await store.apply([
-    { from: "operator", messageId: newId(), fingerprint: newId(), at: new Date().toISOString(), effect },
+    {
+      from: "operator",
+      messageId: newMessageId(),
+      fingerprint: newId(),
+      at: new Date().toISOString(),
+      effect,
+    },
   ]);
   if (outcome?.status === "refused" || outcome?.status === "conflict") {
     throw new UsageError(`${outcome.status === "refused" ? outcome.code : "conflict"}: ${outcome.message}`);

@@ -8,7 +8,7 @@ import {
   assertEndorsementSignature,
   type DirectoryEntry,
   type MoneyWire,
-  newId,
+  newMessageId,
   parseMoney,
   randomBytes,
   sendMessage,
@@ -71,7 +71,7 @@ export function describePaycardConformance(name: string, setup: () => Promise<Co
       amount,
       kind: "micro",
       orderExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
-      messageId: newId(),
+      messageId: newMessageId(),
     });
 
     beforeAll(async () => {
@@ -185,7 +185,7 @@ export function describePaycardConformance(name: string, setup: () => Promise<Co
       const afterOne = await s.module.balance(ctx, { paycardId: binding.paycardId });
       // A retry (same message id) and a fresh inquiry for the same order (new id) both repeat.
       const b = await s.module.inquirePayment(ctx, first);
-      const c = await s.module.inquirePayment(ctx, { ...first, messageId: newId() });
+      const c = await s.module.inquirePayment(ctx, { ...first, messageId: newMessageId() });
       expect(b).toEqual(a);
       expect(c).toEqual(a);
       const after = await s.module.balance(ctx, { paycardId: binding.paycardId });

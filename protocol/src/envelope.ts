@@ -6,7 +6,7 @@ import { z } from "zod";
 import { canonicalBytes, canonicalJson } from "./canonical";
 import { sha256Hex, sign, verify } from "./crypto";
 import { QuickPayError } from "./errors";
-import { newId } from "./ids";
+import { newMessageId } from "./ids";
 import { MessageId, PlayerId, Signature, Timestamp } from "./schemas";
 
 export interface Envelope<B = unknown, T extends string = string> {
@@ -45,7 +45,7 @@ export async function signEnvelope<B, T extends string>(
 ): Promise<Envelope<B, T>> {
   const unsigned = {
     type,
-    id: options.id ?? newId(),
+    id: options.id ?? newMessageId(),
     from: signer.playerId,
     at: (options.at ?? new Date()).toISOString(),
     body,

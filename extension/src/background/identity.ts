@@ -2,7 +2,7 @@
  * The wallet's own identity: its Ed25519 key pair (made once, on first run, kept in IndexedDB and
  * never sent anywhere) and its Register Wallet, queued in the outbox until the host acknowledges it.
  */
-import { generateKeyPair, newId, playerIdFor, type Signer } from "@quickpay/protocol";
+import { generateKeyPair, newMessageId, playerIdFor, type Signer } from "@quickpay/protocol";
 import type { WalletDatabase, WalletMeta } from "./db";
 import type { Outbox } from "./outbox";
 
@@ -28,7 +28,7 @@ export async function ensureWallet(
       id: "wallet",
       walletId: playerIdFor("wallet", keys.publicKey),
       registered: false,
-      registerMessageId: newId(),
+      registerMessageId: newMessageId(),
     };
     await tx.objectStore("meta").put(meta);
   }

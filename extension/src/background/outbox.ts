@@ -8,7 +8,7 @@
 import type { Json } from "@quickpay/paycards";
 import {
   type FetchLike,
-  newId,
+  newMessageId,
   QuickPayError,
   type ReplyOf,
   type Signer,
@@ -70,7 +70,7 @@ export class Outbox {
   }
 
   /** Queues a message; `id` makes enqueueing itself idempotent (an existing id is kept as is). */
-  async enqueue(type: OutboxType, body: Json, id: string = newId()): Promise<OutboxItem> {
+  async enqueue(type: OutboxType, body: Json, id: string = newMessageId()): Promise<OutboxItem> {
     const tx = this.deps.db.transaction("outbox", "readwrite");
     const existing = await tx.store.get(id);
     if (existing) {

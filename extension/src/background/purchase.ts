@@ -10,6 +10,7 @@ import type { DirectoryClient } from "@quickpay/protocol";
 import {
   type FetchLike,
   newId,
+  newMessageId,
   orderDigest,
   type PayResult,
   QuickPayError,
@@ -65,7 +66,7 @@ export class PurchaseEngine {
       orderDigest: orderDigest(signed.order),
       paycardId: card.paycardId,
       moduleId: card.moduleId,
-      inquiryMessageId: newId(),
+      inquiryMessageId: newMessageId(),
       state: "pending",
       createdAt: this.now().toISOString(),
     };

@@ -6,7 +6,7 @@ import {
   canonicalJson,
   DirectoryEntry,
   messages,
-  newId,
+  newMessageId,
   playerIdFor,
   QuickPayError,
   sha256Hex,
@@ -110,7 +110,7 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
       const brokerId = playerIdFor("broker", request.body.publicKey);
       await commit(ctx, {
         from: "operator",
-        messageId: newId(),
+        messageId: newMessageId(),
         fingerprint: sha256Hex(canonicalJson(request.body)),
         at,
         effect: {
@@ -137,7 +137,7 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
     async (request) =>
       commit(ctx, {
         from: "operator",
-        messageId: newId(),
+        messageId: newMessageId(),
         fingerprint: sha256Hex(canonicalJson(request.body)),
         at: ctx.now().toISOString(),
         effect: { kind: "setPlayerStatus", playerId: request.body.playerId, status: request.body.status },

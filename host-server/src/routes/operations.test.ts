@@ -2,6 +2,7 @@
 import { messages } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servedBy } from "../app";
+import { sqliteMigrations } from "../store/sqlite-schema";
 import { endorsed, envelope, get, makePlayer, post, startTestHost } from "../test-kit";
 
 let t: Awaited<ReturnType<typeof startTestHost>>;
@@ -18,7 +19,12 @@ const url = (path: string) => `${t.host.url}${path}`;
 describe("operations", () => {
   it("reports health and metrics", async () => {
     const health = await get(url("/v1/health"));
-    expect(health.json).toEqual({ status: "ok", store: "sqlite", schemaVersion: 1, hostId: t.host.hostId });
+    expect(health.json).toEqual({
+      status: "ok",
+      store: "sqlite",
+      schemaVersion: sqliteMigrations.length,
+      hostId: t.host.hostId,
+    });
     const metrics = await get(url("/v1/metrics"));
     expect(metrics.json).toContain('quickpay_rows{table="vendors"} 1');
     expect(metrics.json).toMatch(/quickpay_group_commit_writes_total \d+/);

@@ -84,6 +84,25 @@ export const sqliteMigrations: { version: number; sql: string }[] = [
       CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,
   },
+  {
+    // Exactly-once records keyed by message id first: ids minted by `newMessageId` grow with time,
+    // so each new record lands on the index's last page rather than a random one (docs/decisions.md).
+    version: 2,
+    sql: `
+      CREATE TABLE idempotency_v2 (
+        message_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        result TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (message_id, sender)
+      ) WITHOUT ROWID;
+      INSERT INTO idempotency_v2 (message_id, sender, fingerprint, result, recorded_at)
+        SELECT message_id, sender, fingerprint, result, recorded_at FROM idempotency;
+      DROP TABLE idempotency;
+      ALTER TABLE idempotency_v2 RENAME TO idempotency;
+    `,
+  },
 ];
 
 /** Runs pending migrations; safe when several processes open the same file (IMMEDIATE locks). */

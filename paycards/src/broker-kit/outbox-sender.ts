@@ -9,7 +9,7 @@
 import {
   type FetchLike,
   MAX_BATCH,
-  newId,
+  newMessageId,
   type SignedEndorsement,
   type SignedSettlementStatement,
   type Signer,
@@ -88,7 +88,7 @@ export class CommitOutbox {
     if (fresh.length >= 2) {
       ledger.outbox.assignBatch(
         fresh.map((r) => r.outbox_id),
-        newId(),
+        newMessageId(),
       );
     }
     const units = new Map<string, OutboxRow[]>();

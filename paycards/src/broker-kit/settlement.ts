@@ -7,6 +7,7 @@ import {
   type BodyOf,
   formatMoney,
   newId,
+  newMessageId,
   QuickPayError,
   type ReplyOf,
   type SettlementStatement,
@@ -51,7 +52,7 @@ export async function settleWithBroker(
         orders: body.orders,
         plan,
         signed,
-        registerMessageId: newId(),
+        registerMessageId: newMessageId(),
       },
       now.getTime(),
     );

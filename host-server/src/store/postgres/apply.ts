@@ -15,7 +15,7 @@ async function applyOne(db: Queryable, w: Write): Promise<Outcome> {
   await db.query("SAVEPOINT qp_write");
   const claimed = await db.query(
     `INSERT INTO idempotency (sender, message_id, fingerprint, recorded_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (sender, message_id) DO NOTHING`,
+     ON CONFLICT (message_id, sender) DO NOTHING`,
     [w.from, w.messageId, w.fingerprint, w.at],
   );
   if (claimed.rowCount === 0) {

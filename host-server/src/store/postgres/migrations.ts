@@ -100,6 +100,15 @@ export const postgresMigrations: { version: number; sql: string }[] = [
       CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
     `,
   },
+  {
+    // Exactly-once records keyed by message id first: ids minted by `newMessageId` grow with time,
+    // so new records go to the index's rightmost page rather than a random one (docs/decisions.md).
+    version: 2,
+    sql: `
+      ALTER TABLE idempotency DROP CONSTRAINT idempotency_pkey;
+      ALTER TABLE idempotency ADD PRIMARY KEY (message_id, sender);
+    `,
+  },
 ];
 
 /** Applies pending migrations under the migration lock; returns the schema version. */

@@ -2,7 +2,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeStoreContract } from "../contract";
+import { fakeDigest, player, reg, write } from "../contract-fixtures";
 import { createPostgresStore } from "./index";
+import { postgresMigrations } from "./migrations";
 import { startTestCluster, type TestCluster } from "./test-cluster";
 
 let cluster: TestCluster;
@@ -37,9 +39,9 @@ describe("postgres store", () => {
     const url = await freshDatabase();
     const stores = await Promise.all(Array.from({ length: 4 }, () => createPostgresStore(url)));
     try {
-      for (const store of stores) expect(await store.schemaVersion()).toBe(1);
+      for (const store of stores) expect(await store.schemaVersion()).toBe(postgresMigrations.length);
       const { rows } = await stores[0]!.pool.query("SELECT count(*)::int AS n FROM schema_migrations");
-      expect(rows[0].n).toBe(1);
+      expect(rows[0].n).toBe(postgresMigrations.length);
     } finally {
       for (const store of stores) await store.close();
     }
@@ -122,6 +124,41 @@ describe("postgres store", () => {
       const [again] = await store.apply([settleWrite("settlement-0000002")]);
       expect(again).toMatchObject({ status: "applied", result: { recorded: [digests[0], digests[0]] } });
       expect(await store.listSettlements()).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps every exactly-once record through the upgrade that keys them by message id first", async () => {
+    const url = await freshDatabase();
+    const ids = { vendor: player("vendor"), broker: player("broker") };
+    const sent = write(ids.vendor.id, {
+      kind: "register",
+      registrations: [reg("delivery", fakeDigest(), ids)],
+    });
+    const before = await createPostgresStore(url);
+    const [first] = await before.apply([sent]);
+    // Back to schema 1's key, as a database from before the upgrade has it.
+    await before.pool.query(`
+      ALTER TABLE idempotency DROP CONSTRAINT idempotency_pkey;
+      ALTER TABLE idempotency ADD PRIMARY KEY (sender, message_id);
+      DELETE FROM schema_migrations WHERE version = 2;`);
+    await before.close();
+
+    const store = await createPostgresStore(url);
+    try {
+      expect(await store.schemaVersion()).toBe(2);
+      const { rows } = await store.pool.query(
+        `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+           AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'idempotency'::regclass AND i.indisprimary
+         ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+      );
+      expect(rows.map((r) => r.attname)).toEqual(["message_id", "sender"]);
+      if (first?.status !== "applied") throw new Error(`the write was refused: ${JSON.stringify(first)}`);
+      expect(await store.apply([sent])).toEqual([{ status: "repeat", result: first.result }]);
+      const [reused] = await store.apply([{ ...sent, fingerprint: "another body" }]);
+      expect(reused?.status).toBe("conflict");
+      expect((await store.getOrder(sent.effect.registrations[0]!.orderDigest)).registrations).toHaveLength(1);
     } finally {
       await store.close();
     }

@@ -35,7 +35,7 @@ export async function applyRegisterRun(db: Queryable, writes: RegisterWrite[]): 
     `INSERT INTO idempotency (sender, message_id, fingerprint, recorded_at)
      SELECT s, m, f, a FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
        AS t(s, m, f, a, n) ORDER BY n
-     ON CONFLICT (sender, message_id) DO NOTHING RETURNING sender, message_id`,
+     ON CONFLICT (message_id, sender) DO NOTHING RETURNING sender, message_id`,
     [
       sorted.map((w) => w.from),
       sorted.map((w) => w.messageId),
