@@ -36,4 +36,24 @@ export function newMessageId(): string {
   return uuidV7();
 }
 
+/**
+ * A message id derived, not drawn: the same `seed` and `at` always give the same id, so every resend
+ * of one message (after a crash, a timeout, a repeated request) is one exactly-once message to its
+ * receiver. Laid out as a UUIDv7 whose time is `at` — a time the message is about, such as the
+ * order's creation — and whose 74 other bits are SHA-256(seed), so derived ids sort by time like
+ * minted ones. The layout is fixed here, not left to a library: a derived id must never change.
+ */
+export function derivedMessageId(seed: string, at: Date | string): string {
+  const millis = typeof at === "string" ? Date.parse(at) : at.getTime();
+  if (!Number.isSafeInteger(millis) || millis < 0 || millis >= 2 ** 48) {
+    throw new RangeError(`derivedMessageId: ${String(at)} is not a time a UUIDv7 can carry`);
+  }
+  const bytes = sha256(seed).subarray(0, 16);
+  for (let i = 5, t = millis; i >= 0; i--, t = Math.floor(t / 256)) bytes[i] = t % 256;
+  bytes[6] = 0x70 | (bytes[6]! & 0x0f); // version 7
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f); // variant 10
+  const hex = toHex(bytes);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export const messageIdPattern = /^[A-Za-z0-9_-]{16,64}$/;

@@ -3,6 +3,7 @@ import {
   type BodyOf,
   type Endorsement,
   newId,
+  newMessageId,
   parseMoney,
   QuickPayError,
   type ReplyOf,
@@ -43,7 +44,7 @@ export async function inquiryPayment(
       kind: body.kind,
       amountMicros: amount.micros,
       signed,
-      registerMessageId: newId(),
+      registerMessageId: newMessageId(),
     },
     now.getTime(),
   );

@@ -10,7 +10,7 @@ import {
   DirectoryClient,
   endpointUrl,
   GetOrder,
-  type MoneyWire,
+  type Order,
   orderDigest,
   playerIdFor,
   publicKeyFromPrivate,
@@ -197,7 +197,7 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
     if (!item)
       throw new QuickPayError("not_found", `order ${order.orderId} is for an item this shop no longer sells`);
 
-    await checkCommit(brokerEndpoint, endorsement.commitId, digest, order.amount);
+    await checkCommit(brokerEndpoint, endorsement.commitId, digest, order);
 
     const content = DeliveredContent.safeParse(await config.deliver(item, order));
     if (!content.success)
@@ -209,7 +209,12 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
       deliveredAt: now().toISOString(),
     };
     const registration: PendingRegistration = {
-      messageId: derivedMessageId("register-delivery", config.vendorId, endorsement.commitId),
+      messageId: derivedMessageId(
+        "register-delivery",
+        config.vendorId,
+        endorsement.commitId,
+        order.createdAt,
+      ),
       facts: {
         orderDigest: digest,
         commitId: endorsement.commitId,
@@ -236,12 +241,12 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
   }
 
   /** Check Commit (Vendor → Broker): a "live" answer binds the held funds to this vendor. */
-  async function checkCommit(brokerEndpoint: string, commitId: string, digest: string, amount: MoneyWire) {
+  async function checkCommit(brokerEndpoint: string, commitId: string, digest: string, order: Order) {
     const envelope = await signEnvelope(
       signer,
       "CheckCommit",
-      { commitId, orderDigest: digest, vendorId: config.vendorId, amount },
-      { id: derivedMessageId("check-commit", config.vendorId, commitId), at: now() },
+      { commitId, orderDigest: digest, vendorId: config.vendorId, amount: order.amount },
+      { id: derivedMessageId("check-commit", config.vendorId, commitId, order.createdAt), at: now() },
     );
     const reply = await sendMessage(brokerEndpoint, "CheckCommit", envelope, fetchOption).catch((error) => {
       throw forWallet(error);

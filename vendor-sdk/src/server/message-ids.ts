@@ -2,14 +2,16 @@
  * Message ids the vendor derives instead of drawing at random, so that every resend of the same
  * Check Commit or Register Delivery — after a crash, a timeout, a repeated Wallet request — carries
  * the same id and the receiver's exactly-once store answers it from memory instead of acting twice.
+ * They carry the order's creation time, so they sort by time like minted ids (`derivedMessageId`).
  */
-import { base64url, sha256 } from "@quickpay/protocol";
+import { derivedMessageId as derive } from "@quickpay/protocol";
 
-/** 32 base64url characters (24 bytes of SHA-256), within the protocol's 16–64 character ids. */
+/** A UUIDv7 from the order's `createdAt` and a hash of what the message is about. */
 export function derivedMessageId(
   purpose: "check-commit" | "register-delivery",
   vendorId: string,
   key: string,
+  orderCreatedAt: string,
 ) {
-  return base64url.encode(sha256(`quickpay/vendor-sdk/${purpose}/${vendorId}/${key}`).subarray(0, 24));
+  return derive(`quickpay/vendor-sdk/${purpose}/${vendorId}/${key}`, orderCreatedAt);
 }
