@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createSqliteStore } from "./sqlite";
 import { SqliteWriterThread } from "./sqlite-writer";
 import type { Write } from "./types";
@@ -115,9 +115,11 @@ describe("SQLite writer thread", () => {
       await store.apply(writes);
     }
     // The writer's own automatic checkpoint is off: the rows reach the database file only through
-    // the checkpointer, which looks every 100 ms.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(statSync(path).size).toBeGreaterThan(empty + 200_000);
+    // the checkpointer, which looks every 500 ms.
+    await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(empty + 200_000), {
+      timeout: 5_000,
+      interval: 50,
+    });
     await store.close();
   });
 
@@ -150,8 +152,7 @@ describe("SQLite writer thread", () => {
       expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
     }
     // A second without commits: the checkpointer copies everything back, then empties the file.
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
-    expect(statSync(`${path}-wal`).size).toBe(0);
+    await vi.waitFor(() => expect(statSync(`${path}-wal`).size).toBe(0), { timeout: 5_000, interval: 50 });
     await writer.close();
   });
 });
