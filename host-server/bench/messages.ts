@@ -49,11 +49,7 @@ export function registerDelivery(vendor: FastSigner, facts: Facts, id = messageI
 }
 
 /** One signed Register Delivery Batch: up to MAX_BATCH facts under one signature. */
-export function registerDeliveryBatch(
-  vendor: FastSigner,
-  facts: Facts[],
-  id = newMessageId(),
-): PreparedRequest {
+export function registerDeliveryBatch(vendor: FastSigner, facts: Facts[], id = messageId()): PreparedRequest {
   const spec = messages.RegisterDeliveryBatch;
   const envelope = signEnvelopeSync(vendor, spec.type, { deliveries: facts }, { id });
   return { path: spec.path, body: JSON.stringify(envelope), id, digests: facts.map((f) => f.orderDigest) };

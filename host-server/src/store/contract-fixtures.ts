@@ -2,6 +2,8 @@
 import { expect } from "vitest";
 import type { Effect, HostStore, Outcome, PlayerRecord, RegistrationInput, Write } from "./types";
 
+type RegisterWrite = Write<Extract<Effect, { kind: "register" }>>;
+
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 let counter = 0;
 const next = () => ++counter;
@@ -85,4 +87,23 @@ export function reg(
     };
   }
   return base;
+}
+
+/** One registration, written before a schema upgrade to check its exactly-once record after it. */
+export function upgradeProbe(): RegisterWrite {
+  const ids = { vendor: player("vendor"), broker: player("broker") };
+  return write(ids.vendor.id, { kind: "register", registrations: [reg("delivery", fakeDigest(), ids)] });
+}
+
+/** After the upgrade: a resend of `sent` is a repeat of `first`, another body under its id a conflict. */
+export async function expectStillExactlyOnce(
+  store: HostStore,
+  sent: RegisterWrite,
+  first: Outcome | undefined,
+) {
+  if (first?.status !== "applied") throw new Error(`the write was refused: ${JSON.stringify(first)}`);
+  expect(await store.apply([sent])).toEqual([{ status: "repeat", result: first.result }]);
+  const [reused] = await store.apply([{ ...sent, fingerprint: "another body" }]);
+  expect(reused?.status).toBe("conflict");
+  expect((await store.getOrder(sent.effect.registrations[0]!.orderDigest)).registrations).toHaveLength(1);
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeStoreContract } from "./contract";
-import { fakeDigest, player, reg, T0, write } from "./contract-fixtures";
+import { expectStillExactlyOnce, T0, upgradeProbe } from "./contract-fixtures";
 import { createSqliteStore } from "./sqlite";
 import { makeApply } from "./sqlite-apply";
 import { makeRows } from "./sqlite-rows";
@@ -42,11 +42,7 @@ describe("sqlite store", () => {
     old.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
     old.exec(sqliteMigrations[0]!.sql);
     old.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (1, ?)").run(T0);
-    const ids = { vendor: player("vendor"), broker: player("broker") };
-    const sent = write(ids.vendor.id, {
-      kind: "register",
-      registrations: [reg("delivery", fakeDigest(), ids)],
-    });
+    const sent = upgradeProbe();
     const [first] = makeApply(old, makeRows(old))([sent]);
     old.close();
 
@@ -58,12 +54,7 @@ describe("sqlite store", () => {
         .sort((a, b) => a.pk - b.pk)
         .map((c) => c.name);
       expect(key).toEqual(["message_id", "sender"]);
-      if (first?.status !== "applied")
-        throw new Error(`schema 1 refused the write: ${JSON.stringify(first)}`);
-      expect(await store.apply([sent])).toEqual([{ status: "repeat", result: first.result }]);
-      const [reused] = await store.apply([{ ...sent, fingerprint: "another body" }]);
-      expect(reused?.status).toBe("conflict");
-      expect((await store.getOrder(sent.effect.registrations[0]!.orderDigest)).registrations).toHaveLength(1);
+      await expectStillExactlyOnce(store, sent, first);
     } finally {
       await store.close();
     }

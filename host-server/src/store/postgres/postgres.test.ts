@@ -2,7 +2,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeStoreContract } from "../contract";
-import { fakeDigest, player, reg, write } from "../contract-fixtures";
+import { expectStillExactlyOnce, upgradeProbe } from "../contract-fixtures";
 import { createPostgresStore } from "./index";
 import { postgresMigrations } from "./migrations";
 import { startTestCluster, type TestCluster } from "./test-cluster";
@@ -131,11 +131,7 @@ describe("postgres store", () => {
 
   it("keeps every exactly-once record through the upgrade that keys them by message id first", async () => {
     const url = await freshDatabase();
-    const ids = { vendor: player("vendor"), broker: player("broker") };
-    const sent = write(ids.vendor.id, {
-      kind: "register",
-      registrations: [reg("delivery", fakeDigest(), ids)],
-    });
+    const sent = upgradeProbe();
     const before = await createPostgresStore(url);
     const [first] = await before.apply([sent]);
     // Back to schema 1's key, as a database from before the upgrade has it.
@@ -154,11 +150,7 @@ describe("postgres store", () => {
          ORDER BY array_position(i.indkey::int2[], a.attnum)`,
       );
       expect(rows.map((r) => r.attname)).toEqual(["message_id", "sender"]);
-      if (first?.status !== "applied") throw new Error(`the write was refused: ${JSON.stringify(first)}`);
-      expect(await store.apply([sent])).toEqual([{ status: "repeat", result: first.result }]);
-      const [reused] = await store.apply([{ ...sent, fingerprint: "another body" }]);
-      expect(reused?.status).toBe("conflict");
-      expect((await store.getOrder(sent.effect.registrations[0]!.orderDigest)).registrations).toHaveLength(1);
+      await expectStillExactlyOnce(store, sent, first);
     } finally {
       await store.close();
     }
