@@ -118,6 +118,8 @@ async function hostUnderTest(back: Backing, workers: number) {
       : {}),
     // BENCH_ENVELOPE_THREAD=0 checks envelopes on the event loop (or the plain signature thread).
     ...(process.env.BENCH_ENVELOPE_THREAD === "0" ? { envelopeThread: false } : {}),
+    // BENCH_LEAN_ROUTES=0 lets fastify serve every request (lean-routes.ts), for A/B runs.
+    ...(process.env.BENCH_LEAN_ROUTES === "0" ? { leanRoutes: false } : {}),
     // BENCH_SQLITE_WRITER=inline commits on the event loop instead of the writer thread (A/B runs).
     ...(process.env.BENCH_SQLITE_WRITER === "inline" ? { sqliteWriter: "inline" as const } : {}),
     // BENCH_VERIFY_THREADS=n overrides the host's default (1 signature thread on a multi-core machine).
@@ -164,13 +166,15 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number, workers: num
     // BENCH_LATENCY_AT=<rate>: only the fixed-rate phase at that rate, printed, nothing written (for
     // investigating tail latency quickly).
     if (process.env.BENCH_LATENCY_AT) {
-      const at = await load.send({
-        kind: "open",
-        rate: Number(process.env.BENCH_LATENCY_AT),
-        durationMs: 6_000,
-      });
+      const rate = Number(process.env.BENCH_LATENCY_AT);
+      const at = await withHostCpu(() => load.send({ kind: "open", rate, durationMs: 6_000 }));
+      // CPU per registration at a fixed rate moves less with the VM's speed than saturation does.
+      const perRegistration = (ms: number) =>
+        round((ms * 1000) / (at.registrationsPerSecond * (at.elapsedMs / 1000)), 1);
       log(
-        `single at ${at.offeredPerSecond}/s offered: p50 ${at.p50Ms} ms p99 ${at.p99Ms} ms, ${at.errors} errors`,
+        `single at ${at.offeredPerSecond}/s offered: p50 ${at.p50Ms} ms p99 ${at.p99Ms} ms, ${at.errors} errors; ` +
+          `host ${perRegistration(at.hostCpuMs)} µs CPU per registration (event loop ${perRegistration((at.hostLoopBusy ?? 0) * at.elapsedMs)} µs), ` +
+          `client ${perRegistration(at.clientCpuMs)} µs`,
       );
       return undefined;
     }

@@ -9,6 +9,7 @@ import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zo
 import { rememberRawText } from "./auth";
 import type { HostContext } from "./context";
 import { installErrorHandling } from "./errors";
+import { LeanRoutes } from "./lean-routes";
 import { administrationRoutes } from "./routes/administration";
 import { healthRoutes } from "./routes/health";
 import { mailboxRoutes } from "./routes/mailbox";
@@ -44,15 +45,26 @@ export interface AppOptions {
   logLevel: string;
   /** Largest request body, bytes. Batches of 1000 endorsements fit in 1 MiB. */
   bodyLimit: number;
+  /**
+   * Serve plain envelope POSTs without fastify's per-request machinery (lean-routes.ts; default
+   * true). Off, or with per-request logging at debug/trace, fastify serves every request.
+   */
+  leanRoutes?: boolean;
 }
 
 export async function buildApp(ctx: HostContext, options: AppOptions): Promise<FastifyInstance> {
+  const requestLogging = ["debug", "trace"].includes(options.logLevel);
+  const lean = new LeanRoutes({
+    bodyLimit: options.bodyLimit,
+    enabled: (options.leanRoutes ?? true) && !requestLogging,
+  });
   const app = Fastify({
+    serverFactory: lean.serverFactory,
     logger: { level: options.logLevel },
     // Two log lines per request at info cost more than a registration's database write; refusals and
     // faults are still logged by the error handler. `debug` brings the per-request lines back.
     logController: new LogController({
-      disableRequestLogging: !["debug", "trace"].includes(options.logLevel),
+      disableRequestLogging: !requestLogging,
     }),
     bodyLimit: options.bodyLimit,
     // Errors fastify raises before routing (a malformed URL, a bad content-type header) get our shape too.
@@ -67,13 +79,16 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
   // envelope checks can run on the envelope thread from it (auth.ts).
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = body.toString();
-    parseJson(request, text, (error, parsed) => {
+  // fastify's default parser takes no notice of the request it is given.
+  const parseText = (text: string, done: (error: Error | null, parsed?: unknown) => void) =>
+    parseJson(undefined as never, text, (error, parsed) => {
       if (!error) rememberRawText(parsed, text);
       done(error, parsed);
     });
-  });
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
+    parseText(body.toString(), done),
+  );
+  lean.bind(app, parseText);
   app.setValidatorCompiler(validatorCompiler);
   // Replies are built by the host from typed values; response schemas document them for OpenAPI.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

@@ -4,7 +4,7 @@
  * 4xx. Only a fault of the host itself becomes a 500 (and is logged).
  */
 import { errorStatus, QuickPayError } from "@quickpay/protocol";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 
 export function toQuickPayError(error: unknown): QuickPayError {
@@ -26,18 +26,31 @@ export function toQuickPayError(error: unknown): QuickPayError {
   return new QuickPayError("internal", "the host failed to handle this request", undefined, { cause: error });
 }
 
+/**
+ * The status and body a request gets for `error`, logged as it should be: a fault of the host as an
+ * error, a refusal at info. Shared by fastify's error handler and the lean path (lean-routes.ts).
+ */
+export function errorReply(
+  error: unknown,
+  log: FastifyBaseLogger | undefined,
+  url: string,
+): { status: number; body: ReturnType<QuickPayError["toJSON"]> } {
+  const qp = toQuickPayError(error);
+  if (qp.code === "internal") log?.error({ err: error }, "request failed");
+  else log?.info({ code: qp.code, url }, qp.message);
+  // Keep the transport status of fastify's own 4xx (e.g. 415) when it is more precise than the code's.
+  const fastifyStatus = (error as FastifyError).statusCode;
+  const status =
+    qp.code === "invalid_request" && fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500
+      ? fastifyStatus
+      : errorStatus[qp.code];
+  return { status, body: qp.toJSON() };
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const qp = toQuickPayError(error);
-    if (qp.code === "internal") request.log.error({ err: error }, "request failed");
-    else request.log.info({ code: qp.code, url: request.url }, qp.message);
-    // Keep the transport status of fastify's own 4xx (e.g. 415) when it is more precise than the code's.
-    const fastifyStatus = (error as FastifyError).statusCode;
-    const status =
-      qp.code === "invalid_request" && fastifyStatus && fastifyStatus >= 400 && fastifyStatus < 500
-        ? fastifyStatus
-        : errorStatus[qp.code];
-    reply.status(status).send(qp.toJSON());
+    const { status, body } = errorReply(error, request.log, request.url);
+    reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     reply

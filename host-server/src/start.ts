@@ -57,6 +57,11 @@ export interface HostOptions {
    * registrations 3.0–3.3k → 3.7–4.2k/s at saturation, side by side.
    */
   envelopeThread?: boolean;
+  /**
+   * Serve plain envelope POSTs straight from node:http, fastify serving the rest (lean-routes.ts;
+   * default true).
+   */
+  leanRoutes?: boolean;
 }
 
 export interface RunningHost {
@@ -131,6 +136,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const app = await buildApp(ctx, {
     logLevel: options.logLevel ?? process.env.LOG_LEVEL ?? "silent",
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    ...(options.leanRoutes === undefined ? {} : { leanRoutes: options.leanRoutes }),
   });
   try {
     await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });

@@ -13,9 +13,10 @@ import {
   type ReplyOf,
 } from "@quickpay/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { HostContext } from "../context";
+import { type BodyValidator, leanRoutesOf, type RequestInfo } from "../lean-routes";
 import type { Effect, EffectResult, Write } from "../store/types";
 
 export type HostApp = FastifyInstance;
@@ -27,7 +28,7 @@ type EnvelopeTypes = {
 export function envelopeRoute<T extends EnvelopeTypes>(
   app: HostApp,
   type: T,
-  handler: (envelope: Envelope<BodyOf<T>, T>, raw: Envelope, request: FastifyRequest) => Promise<ReplyOf<T>>,
+  handler: (envelope: Envelope<BodyOf<T>, T>, raw: Envelope, request: RequestInfo) => Promise<ReplyOf<T>>,
   tags: string[],
 ): void {
   const spec = messages[type];
@@ -42,9 +43,19 @@ export function envelopeRoute<T extends EnvelopeTypes>(
     },
     async (request) => {
       const raw = (request as FastifyRequest & { quickpayRaw: Envelope }).quickpayRaw;
-      return handler(request.body as unknown as Envelope<BodyOf<T>, T>, raw, request);
+      return handler(request.body as unknown as Envelope<BodyOf<T>, T>, raw, { ip: request.ip });
     },
   );
+  // The same route without fastify's per-request machinery, for plain requests (lean-routes.ts).
+  leanRoutesOf(app)?.add(spec.path, {
+    validate: validatorCompiler({
+      schema,
+      method: "POST",
+      url: spec.path,
+      httpPart: "body",
+    }) as BodyValidator,
+    handle: (envelope, raw, request) => handler(envelope as Envelope<BodyOf<T>, T>, raw, request),
+  });
 }
 
 /** Submits a write through group commit; resolves with its (stored) result once durable. */

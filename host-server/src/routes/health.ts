@@ -2,6 +2,7 @@
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { HostContext } from "../context";
+import { leanRoutesOf } from "../lean-routes";
 import type { HostApp } from "./define";
 
 export function healthRoutes(app: HostApp, ctx: HostContext): void {
@@ -52,6 +53,9 @@ export function healthRoutes(app: HostApp, ctx: HostContext): void {
         "# HELP quickpay_group_commit_largest_batch Largest batch so far.",
         "# TYPE quickpay_group_commit_largest_batch gauge",
         `quickpay_group_commit_largest_batch ${stats.largestBatch}`,
+        "# HELP quickpay_lean_requests_total Envelope requests served without fastify's per-request machinery.",
+        "# TYPE quickpay_lean_requests_total counter",
+        `quickpay_lean_requests_total ${leanRoutesOf(app)?.served ?? 0}`,
         "",
       ];
       reply.header("content-type", "text/plain; version=0.0.4").header("cache-control", "no-store");
