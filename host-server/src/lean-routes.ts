@@ -2,7 +2,7 @@
  * The envelope routes' lean path. Every signed message the host receives is a POST of one JSON
  * envelope, and single registrations are its busiest traffic. Per single registration, fastify's
  * per-request machinery (its request and reply objects, the hook chain, the reply pipeline) took
- * about a fifth of the event loop's time and a twentieth of the host's CPU (docs/decisions.md).
+ * about a sixth of the event loop's time and 5–10% of the host's CPU (docs/decisions.md).
  * Plain requests to an envelope route are therefore served here, straight from node:http, by the
  * same steps the fastify route takes: fastify's own JSON parser (prototype-poisoning checks
  * included), the route's own compiled zod validator, the same handler, and the same error replies
