@@ -79,15 +79,27 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
   // envelope checks can run on the envelope thread from it (auth.ts).
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  // fastify's default parser takes no notice of the request it is given.
-  const parseText = (text: string, done: (error: Error | null, parsed?: unknown) => void) =>
+  // fastify's default parser takes no notice of the request it is given, and answers at once.
+  const parseText = (text: string): unknown => {
+    let outcome: { error: Error | null; parsed?: unknown } | undefined;
     parseJson(undefined as never, text, (error, parsed) => {
-      if (!error) rememberRawText(parsed, text);
-      done(error, parsed);
+      outcome = { error, parsed };
     });
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
-    parseText(body.toString(), done),
-  );
+    if (!outcome) throw new Error("fastify's JSON parser did not answer synchronously");
+    if (outcome.error) throw outcome.error;
+    rememberRawText(outcome.parsed, text);
+    return outcome.parsed;
+  };
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    let parsed: unknown;
+    try {
+      parsed = parseText(body.toString());
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    done(null, parsed);
+  });
   lean.bind(app, parseText);
   app.setValidatorCompiler(validatorCompiler);
   // Replies are built by the host from typed values; response schemas document them for OpenAPI.

@@ -37,7 +37,8 @@ interface LeanRoute {
   handle(envelope: unknown, raw: Envelope, info: RequestInfo): Promise<unknown>;
 }
 
-type JsonParser = (text: string, done: (error: Error | null, parsed?: unknown) => void) => void;
+/** Parses a body's text as the fastify routes do, or throws fastify's error for it. */
+type JsonParser = (text: string) => unknown;
 
 /**
  * fastify's error for a body that fails its schema, as fastify builds it (statusCode 400, the
@@ -64,7 +65,9 @@ export function leanRoutesOf(app: FastifyInstance): LeanRoutes | undefined {
 export class LeanRoutes {
   private readonly routes = new Map<string, LeanRoute>();
   /** Set once the app exists (app.ts): fastify's JSON parser, which also remembers the raw text. */
-  parseJson: JsonParser = (_text, done) => done(new Error("the lean path is not bound to an app"));
+  parseJson: JsonParser = () => {
+    throw new Error("the lean path is not bound to an app");
+  };
   log: FastifyBaseLogger | undefined;
   /** Requests the lean path has taken (`quickpay_lean_requests_total`). */
   served = 0;
@@ -105,10 +108,10 @@ export class LeanRoutes {
       }
       this.served++;
       readText(request, (text) =>
-        this.parseJson(text, (error, parsed) => {
-          if (error) sendError(response, error, this.log, request.url);
-          else void answer(route, parsed, request, response, this.log);
-        }),
+        // `answer` turns every error into a reply; should writing that reply fail, drop the socket.
+        answer(route, () => this.parseJson(text), request, response, this.log).catch(() =>
+          response.destroy(),
+        ),
       );
     };
     // The settings fastify gives the server it creates itself (fastify/lib/server.js).
@@ -152,12 +155,13 @@ function readText(request: IncomingMessage, done: (text: string) => void): void 
 
 async function answer(
   route: LeanRoute,
-  raw: unknown,
+  parse: () => unknown,
   request: IncomingMessage,
   response: ServerResponse,
   log: FastifyBaseLogger | undefined,
 ): Promise<void> {
   try {
+    const raw = parse();
     const checked = route.validate(raw);
     if (checked.error) throw validationError(checked.error);
     const info = { ip: request.socket.remoteAddress ?? "" };
