@@ -65,10 +65,10 @@ export function leanRoutesOf(app: FastifyInstance): LeanRoutes | undefined {
 export class LeanRoutes {
   private readonly routes = new Map<string, LeanRoute>();
   /** Set once the app exists (app.ts): fastify's JSON parser, which also remembers the raw text. */
-  parseJson: JsonParser = () => {
+  private parseJson: JsonParser = () => {
     throw new Error("the lean path is not bound to an app");
   };
-  log: FastifyBaseLogger | undefined;
+  private log: FastifyBaseLogger | undefined;
   /** Requests the lean path has taken (`quickpay_lean_requests_total`). */
   served = 0;
   /** From the start of close on, fastify answers (503, connection: close) and lean stays out. */

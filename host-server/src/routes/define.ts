@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { rawEnvelope } from "../auth";
 import type { HostContext } from "../context";
 import { type BodyValidator, leanRoutesOf, type RequestInfo } from "../lean-routes";
 import type { Effect, EffectResult, Write } from "../store/types";
@@ -42,8 +43,9 @@ export function envelopeRoute<T extends EnvelopeTypes>(
       },
     },
     async (request) => {
-      const raw = (request as FastifyRequest & { quickpayRaw: Envelope }).quickpayRaw;
-      return handler(request.body as unknown as Envelope<BodyOf<T>, T>, raw, { ip: request.ip });
+      return handler(request.body as unknown as Envelope<BodyOf<T>, T>, rawEnvelope(request), {
+        ip: request.ip,
+      });
     },
   );
   // The same route without fastify's per-request machinery, for plain requests (lean-routes.ts).
