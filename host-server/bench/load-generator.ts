@@ -1,9 +1,9 @@
 /**
  * The benchmark's load generator, a separate process from the host (forked by run.ts, commands over
- * IPC). It signs every envelope BEFORE a phase's clock starts, then drives the host over loopback
- * HTTP: closed loop (N requests in flight, for saturation), open loop (a fixed offered rate, latency
- * measured from each request's scheduled time so a slow host cannot hide its queueing), and the
- * retry storm (duplicates, concurrent duplicates, altered bodies under reused ids).
+ * IPC). It signs every envelope and opens its connections BEFORE a phase's clock starts, then drives
+ * the host over loopback HTTP: closed loop (N requests in flight, for saturation), open loop (a fixed
+ * offered rate, latency measured from each request's scheduled time so a slow host cannot hide its
+ * queueing), and the retry storm (duplicates, concurrent duplicates, altered bodies under reused ids).
  */
 import { HostClient } from "./http-client";
 import {
@@ -55,6 +55,12 @@ export interface StormSent {
   replies: { status: number; body: string }[];
   elapsedMs: number;
 }
+
+/**
+ * Connections open before a fixed-rate phase starts (as many as the saturation phase uses): it
+ * opens more only if more requests than that are ever in flight.
+ */
+const OPEN_LOOP_CONNECTIONS = 256;
 
 let client: HostClient | undefined;
 let vendors: FastSigner[] = [];
@@ -120,6 +126,8 @@ async function closedLoop(
 ): Promise<Omit<PhaseResult, "clientCpuMs">> {
   const clients = [need(), ...(c.alsoUrls ?? []).map((url) => new HostClient(url, 512))];
   const requests = prepare(c.maxRequests, c.batchSize);
+  // Every worker may be waiting on the same host: each gets as many connections, opened up front.
+  await Promise.all(clients.map((http) => http.connect(c.concurrency)));
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
@@ -158,6 +166,7 @@ async function openLoop(c: Extract<Command, { kind: "open" }>): Promise<PhaseRes
   const http = need();
   const total = Math.max(1, Math.round((c.rate * c.durationMs) / 1000));
   const requests = prepare(total, 1);
+  await http.connect(OPEN_LOOP_CONNECTIONS);
   const latencies: number[] = [];
   let ok = 0;
   let errors = 0;
