@@ -253,6 +253,7 @@ async function storm(c: Extract<Command, { kind: "storm" }>): Promise<StormSent>
 async function handle(command: Command): Promise<unknown> {
   switch (command.kind) {
     case "init":
+      client?.close();
       client = new HostClient(command.url, 512);
       vendors = command.vendors.map((v) => fastSigner(v.playerId, v.privateKey));
       return { ok: true };

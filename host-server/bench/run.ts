@@ -17,6 +17,7 @@ import { postgresInstalled, startTestCluster } from "../src/store/postgres/test-
 import { createSqliteStore } from "../src/store/sqlite";
 import type { HostStore } from "../src/store/types";
 import { startHostProcess } from "./host-process";
+import { measureHttpFloor } from "./http-floor";
 import { LoadGenerator } from "./load-client";
 import type { PhaseResult } from "./load-generator";
 import { postmasterPid, treeCpuMs } from "./proc-cpu";
@@ -292,6 +293,7 @@ async function benchStore(kind: StoreKind, verifyPerSecond: number, workers: num
       verifyPerSecond,
       verifyLibrary: "libsodium",
       openSslVerifyPerSecond: verifyRates.openssl,
+      httpFloor,
       single: {
         // Throughput at saturation; latency at the fixed offered rate of half that (the SLO point).
         perSecond: saturation.registrationsPerSecond,
@@ -321,6 +323,17 @@ const verifyPerSecond = verifyRates.libsodium;
 console.log(
   `native Ed25519 verify, one core: libsodium ${verifyRates.libsodium}/s (the host's), node:crypto/OpenSSL ${verifyRates.openssl}/s`,
 );
+// HTTP alone on this machine (http-floor.ts): what the host's event loop and the client cannot go below.
+// (Not in the latency probe, which writes nothing.)
+const httpFloor = process.env.BENCH_LATENCY_AT
+  ? undefined
+  : await measureHttpFloor(PLAN.saturationConcurrency);
+if (httpFloor) {
+  console.log(
+    `HTTP alone (node:http parsing and answering the same requests, nothing checked or stored): ${httpFloor.perSecond}/s, ` +
+      `${httpFloor.serverCpuUsPerRequest} µs of server CPU and ${httpFloor.clientCpuUsPerRequest} µs of client CPU per request`,
+  );
+}
 // BENCH_STORES=sqlite (or postgres) narrows the run, e.g. while profiling one store.
 const wanted = (process.env.BENCH_STORES ?? "sqlite,postgres").split(",");
 const kinds: StoreKind[] = (["sqlite", "postgres"] as const).filter((k) => wanted.includes(k));
