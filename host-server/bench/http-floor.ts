@@ -48,6 +48,9 @@ export async function measureHttpFloor(concurrency: number, durationMs = 2_500):
       response.end(text);
     });
   });
+  // Idle connections stay open while the client signs the next phase's requests, as the host's do
+  // (fastify's 72 s); node:http's default 5 s closed them under the client's feet on a slow run.
+  server.keepAliveTimeout = 72_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   const load = new LoadGenerator();
