@@ -2,9 +2,10 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeStoreContract } from "../contract";
-import { expectStillExactlyOnce, upgradeProbe } from "../contract-fixtures";
+import { expectStillExactlyOnce, fakeDigest, fakeId, upgradeProbe, usd, write } from "../contract-fixtures";
 import { createPostgresStore } from "./index";
 import { postgresMigrations } from "./migrations";
+import { EARLIER_REGISTRATIONS } from "./register";
 import { startTestCluster, type TestCluster } from "./test-cluster";
 
 let cluster: TestCluster;
@@ -124,6 +125,57 @@ describe("postgres store", () => {
       const [again] = await store.apply([settleWrite("settlement-0000002")]);
       expect(again).toMatchObject({ status: "applied", result: { recorded: [digests[0], digests[0]] } });
       expect(await store.listSettlements()).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("looks earlier registrations up by digest before any ANALYZE, and never compiles them (JIT off)", async () => {
+    const store = await createPostgresStore(await freshDatabase());
+    try {
+      // No statistics, deterministically: the state of a new database or of a bulk load that
+      // autovacuum has not caught up with.
+      await store.pool.query("ALTER TABLE registrations SET (autovacuum_enabled = false)");
+      const vendor = fakeId("v");
+      for (let commit = 0; commit < 20; commit++) {
+        const writes = Array.from({ length: 1000 }, () => {
+          const digest = fakeDigest();
+          return write(vendor, {
+            kind: "register",
+            registrations: [
+              {
+                side: "delivery",
+                orderDigest: digest,
+                commitId: `c_${digest.slice(0, 20)}`,
+                vendorId: vendor,
+                amount: usd(5_000),
+              },
+            ],
+          });
+        });
+        await store.apply(writes);
+      }
+      const client = await store.pool.connect();
+      try {
+        expect((await client.query("SHOW jit")).rows[0].jit).toBe("off");
+        const digests = Array.from({ length: 200 }, () => fakeDigest());
+        const plan = async (sql: string) =>
+          JSON.stringify(
+            (await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, [digests])).rows[0]["QUERY PLAN"],
+          );
+        // The fixture reproduces the hazard: the plain form scans the whole table…
+        expect(
+          await plan(
+            "SELECT order_digest FROM registrations WHERE order_digest = ANY($1::text[]) ORDER BY seq",
+          ),
+        ).toContain('"Seq Scan"');
+        // …while the store's query probes the digest index.
+        const used = await plan(EARLIER_REGISTRATIONS);
+        expect(used).not.toContain("Seq Scan");
+        expect(used).toContain("registrations_digest");
+      } finally {
+        client.release();
+      }
     } finally {
       await store.close();
     }
