@@ -126,7 +126,11 @@ export class HostClient {
   }
 
   get(path: string): Promise<Reply> {
-    return this.send(`GET ${path} HTTP/1.1\r\nhost: ${this.authority}\r\n\r\n`);
+    return this.send(this.encodeGet(path));
+  }
+
+  private encodeGet(path: string): string {
+    return `GET ${path} HTTP/1.1\r\nhost: ${this.authority}\r\n\r\n`;
   }
 
   /**
@@ -143,7 +147,7 @@ export class HostClient {
       if (!connection) break;
       opened.push(connection);
     }
-    const request = `GET /v1/health HTTP/1.1\r\nhost: ${this.authority}\r\n\r\n`;
+    const request = this.encodeGet("/v1/health");
     await Promise.all(
       opened.map(
         (connection) =>

@@ -2,7 +2,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeStoreContract } from "../contract";
-import { expectStillExactlyOnce, fakeDigest, fakeId, upgradeProbe, usd, write } from "../contract-fixtures";
+import { expectStillExactlyOnce, fakeDigest, player, reg, upgradeProbe, write } from "../contract-fixtures";
 import { createPostgresStore } from "./index";
 import { postgresMigrations } from "./migrations";
 import { EARLIER_REGISTRATIONS } from "./register";
@@ -136,23 +136,11 @@ describe("postgres store", () => {
       // No statistics, deterministically: the state of a new database or of a bulk load that
       // autovacuum has not caught up with.
       await store.pool.query("ALTER TABLE registrations SET (autovacuum_enabled = false)");
-      const vendor = fakeId("v");
+      const ids = { vendor: player("vendor"), broker: player("broker") };
       for (let commit = 0; commit < 20; commit++) {
-        const writes = Array.from({ length: 1000 }, () => {
-          const digest = fakeDigest();
-          return write(vendor, {
-            kind: "register",
-            registrations: [
-              {
-                side: "delivery",
-                orderDigest: digest,
-                commitId: `c_${digest.slice(0, 20)}`,
-                vendorId: vendor,
-                amount: usd(5_000),
-              },
-            ],
-          });
-        });
+        const writes = Array.from({ length: 1000 }, () =>
+          write(ids.vendor.id, { kind: "register", registrations: [reg("delivery", fakeDigest(), ids)] }),
+        );
         await store.apply(writes);
       }
       const client = await store.pool.connect();
