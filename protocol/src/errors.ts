@@ -19,6 +19,8 @@ export const errorStatus = {
   already_settled: 409,
   revoked: 409,
   order_expired: 410,
+  /** A receipt re-presented after the vendor's receipt policy for the item ran out. */
+  receipt_expired: 410,
   payload_too_large: 413,
   mismatch: 422,
   too_many_attempts: 429,
@@ -27,11 +29,18 @@ export const errorStatus = {
   broker_unreachable: 502,
   vendor_unreachable: 502,
   host_unreachable: 502,
+  /**
+   * The vendor accepted the order but could not produce the goods this time (its `deliver()` failed);
+   * nothing was charged for it yet, and the same request may be sent again.
+   */
+  delivery_failed: 503,
   // Page API only (Wallet ↔ vendor page); never sent over HTTP but still stable.
   declined: 400,
   not_a_vendor: 403,
   no_paycard: 409,
   wallet_locked: 423,
+  /** The purchase ended without a charge (the reason is in the message and `details.reason`). */
+  not_charged: 409,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

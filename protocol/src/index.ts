@@ -11,6 +11,7 @@ export * from "./messages";
 export * from "./money";
 export * from "./order";
 export * from "./page-api";
+export * from "./resend";
 export * as schemas from "./schemas";
 export {
   Digest,
@@ -23,3 +24,4 @@ export {
   Signature,
   Timestamp,
 } from "./schemas";
+export * from "./words";

@@ -24,6 +24,12 @@ export const Order = z
     lineItems: z.array(LineItem).max(100).optional(),
     deliveryUrl: HttpUrl.optional(),
     memo: z.string().max(500).optional(),
+    /**
+     * How long the vendor re-delivers this order to a Wallet that re-presents its receipt (order +
+     * endorsement): "forever", or until a time. Absent: only until the endorsement expires, i.e. the
+     * Wallet's own retries — a one-time purchase such as a game round.
+     */
+    receiptUntil: z.union([z.literal("forever"), Timestamp]).optional(),
     createdAt: Timestamp,
     expiresAt: Timestamp,
   })
@@ -65,6 +71,17 @@ export const SignedPaycardCertificate = z
   .object({ certificate: PaycardCertificate, sig: Signature })
   .strict();
 export type SignedPaycardCertificate = z.infer<typeof SignedPaycardCertificate>;
+
+/**
+ * Until when (epoch ms) the vendor re-delivers `order` to a Wallet re-presenting its receipt:
+ * Infinity for "forever", otherwise the later of the order's `receiptUntil` and the endorsement's
+ * expiry — a Wallet's retries of a lost answer are always answered, whatever the receipt policy.
+ */
+export function receiptValidUntil(order: Order, endorsement: Endorsement): number {
+  if (order.receiptUntil === "forever") return Number.POSITIVE_INFINITY;
+  const own = Date.parse(endorsement.expiresAt);
+  return order.receiptUntil === undefined ? own : Math.max(Date.parse(order.receiptUntil), own);
+}
 
 /** SHA-256 over the order's canonical JSON, lower-case hex. */
 export function orderDigest(order: Order): string {

@@ -4,13 +4,19 @@
  */
 import { z } from "zod";
 import { DeliveredContent } from "./messages/micropayment";
-import { Digest, Money } from "./schemas";
+import { Digest, Money, Timestamp } from "./schemas";
 
 export const ItemId = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "1–100 characters of [A-Za-z0-9_.:-]");
 
 export const PageRequest = z.discriminatedUnion("method", [
   z.object({ method: z.literal("getInfo") }).strict(),
   z.object({ method: z.literal("pay"), params: z.object({ itemId: ItemId }).strict() }).strict(),
+  /**
+   * "Show what I already bought": when the Wallet holds a good receipt for this item at this page's
+   * vendor, it re-presents it and the vendor re-delivers — no window, no charge, no wallet identity.
+   * Resolves with `null` when there is no such receipt.
+   */
+  z.object({ method: z.literal("restore"), params: z.object({ itemId: ItemId }).strict() }).strict(),
 ]);
 export type PageRequest = z.infer<typeof PageRequest>;
 
@@ -19,13 +25,18 @@ export const WalletInfo = z
   .strict();
 export type WalletInfo = z.infer<typeof WalletInfo>;
 
+/**
+ * The goods of a purchase: `delivered` right after paying, `restored` when a receipt was re-presented
+ * (nothing was charged again). `deliveredAt` is when the vendor first delivered it.
+ */
 export const PayResult = z
   .object({
-    status: z.literal("delivered"),
+    status: z.enum(["delivered", "restored"]),
     orderDigest: Digest,
     description: z.string(),
     amount: Money,
     content: DeliveredContent,
+    deliveredAt: Timestamp,
   })
   .strict();
 export type PayResult = z.infer<typeof PayResult>;
@@ -33,6 +44,23 @@ export type PayResult = z.infer<typeof PayResult>;
 export interface PageResults {
   getInfo: WalletInfo;
   pay: PayResult;
+  restore: PayResult | null;
+}
+
+/**
+ * Where a purchase is while the page waits for `pay`: the person is asked (`confirming`), the bank is
+ * holding the money (`paying`), or the money is held and the shop has not handed over the item yet
+ * (`waiting_for_shop`: the Wallet keeps resending until it does, or until nothing is charged).
+ */
+export const PayProgress = z
+  .object({ state: z.enum(["confirming", "paying", "waiting_for_shop"]), message: z.string().max(500) })
+  .strict();
+export type PayProgress = z.infer<typeof PayProgress>;
+
+/** Dispatched on `window` by the provider while a `pay` request is under way; `detail` is PayProgressEvent. */
+export const PROGRESS_EVENT = "quickpay:progress";
+export interface PayProgressEvent extends PayProgress {
+  itemId: string;
 }
 
 /** What `window.quickpay` looks like to a page. Errors reject with `{ code, message }`. */
@@ -58,6 +86,8 @@ export const WalletEnvelope = z
     requestId: z.string(),
     result: z.unknown().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    /** An intermediate state of the request (the request is still open). */
+    progress: PayProgress.optional(),
   })
   .strict();
 

@@ -5,7 +5,16 @@
  * `WalletHandlers`, so a message without a handler (or a handler for an unknown message) is a compile
  * error; params are parsed on arrival and results on return.
  */
-import { ItemId, MessageId, MoneySchema, PayResult, Question, WalletInfo } from "@quickpay/protocol";
+import {
+  ItemId,
+  MessageId,
+  MoneySchema,
+  PayProgress,
+  PayResult,
+  Question,
+  Timestamp,
+  WalletInfo,
+} from "@quickpay/protocol";
 import { z } from "zod";
 
 /** Who may send a message: a vendor page (through the content script) or one of the Wallet's own pages. */
@@ -39,23 +48,70 @@ export const ModuleView = z
   .strict();
 export type ModuleView = z.infer<typeof ModuleView>;
 
-export const OrderStatusView = z.enum(["delivered", "failed"]);
+/**
+ * Where one purchase attempt stands, as the person reads it in the history:
+ * - `confirming`: the confirmation window is open;
+ * - `paying`: approved; the bank is holding the money and the shop is being asked for the item;
+ * - `waiting_for_shop`: paid (held), the shop has not handed over the item yet; the Wallet keeps trying;
+ * - `delivered`: the item arrived (the receipt is kept);
+ * - `restored`: a receipt was re-presented instead of paying again (no charge);
+ * - `declined`: the person said no (or closed the window); nothing was charged;
+ * - `failed`: it stopped before any money was held (the reason says why);
+ * - `not_charged`: money was held, the item never came, and the hold is released;
+ * - `refunded`: paid and later refunded by the shop (regular payments).
+ */
+export const PurchaseStatus = z.enum([
+  "confirming",
+  "paying",
+  "waiting_for_shop",
+  "delivered",
+  "restored",
+  "declined",
+  "failed",
+  "not_charged",
+  "refunded",
+]);
+export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
 
-export const OrderView = z
+export const HistoryItem = z
   .object({
+    purchaseId: z.string(),
     orderDigest: z.string(),
-    orderId: z.string(),
+    itemId: z.string(),
     description: z.string(),
     amount: MoneySchema,
     vendorName: z.string(),
     origin: z.string(),
-    status: OrderStatusView,
+    status: PurchaseStatus,
+    /** Why it ended the way it did, in words (failed, not charged, declined, waiting). */
+    reason: z.string().optional(),
+    /** The stable code behind `reason`, for developers and tests. */
+    reasonCode: z.string().optional(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    deliveredAt: Timestamp.optional(),
+    /** Until when the vendor re-delivers it on this receipt: "forever", a time, or null (not any more). */
+    receiptUntil: z
+      .union([z.literal("forever"), Timestamp])
+      .nullable()
+      .optional(),
     /** The host acknowledged this wallet's Register Order. */
     registered: z.boolean(),
-    createdAt: z.string(),
   })
   .strict();
-export type OrderView = z.infer<typeof OrderView>;
+export type HistoryItem = z.infer<typeof HistoryItem>;
+
+export const HistoryPage = z
+  .object({
+    items: z.array(HistoryItem),
+    /** Pass as `before` for the next (older) page; null when this is the last. */
+    next: z.string().nullable(),
+  })
+  .strict();
+export type HistoryPage = z.infer<typeof HistoryPage>;
+
+/** How many history rows one page holds unless asked otherwise. */
+export const HISTORY_PAGE_SIZE = 25;
 
 export const ConfirmationView = z
   .object({
@@ -67,7 +123,21 @@ export const ConfirmationView = z
     amount: MoneySchema,
     paycard: z.object({ name: z.string(), accountLabel: z.string() }).strict(),
     expiresAt: z.string(),
-    state: z.enum(["pending", "approved", "done", "failed"]),
+    /** The purchase's state; anything but `confirming` means it was answered already. */
+    status: PurchaseStatus,
+    /**
+     * A receipt this Wallet holds for the same item at the same vendor that is still good: the window
+     * says "you bought this on …" and offers the copy instead of charging again.
+     */
+    boughtBefore: z
+      .object({
+        purchaseId: z.string(),
+        deliveredAt: Timestamp,
+        amount: MoneySchema,
+        receiptUntil: z.union([z.literal("forever"), Timestamp]),
+      })
+      .strict()
+      .nullable(),
   })
   .strict();
 export type ConfirmationView = z.infer<typeof ConfirmationView>;
@@ -109,8 +179,22 @@ export const walletProtocol = {
     params: z.object({ itemId: ItemId }).strict(),
     result: z.object({ purchaseId: PurchaseId }).strict(),
   },
-  /** Page: waits for the purchase to finish; may be re-sent after a service-worker restart. */
-  "page.awaitPay": { from: "page", params: z.object({ purchaseId: PurchaseId }).strict(), result: PayResult },
+  /**
+   * Page: waits until the purchase finishes (`result`) or its progress differs from `after`
+   * (`progress`); the content script asks again until it has the result. Safe to re-send after a
+   * service-worker restart. Rejects with the purchase's error when it ended without goods.
+   */
+  "page.awaitPay": {
+    from: "page",
+    params: z.object({ purchaseId: PurchaseId, after: PayProgress.shape.state.optional() }).strict(),
+    result: z.union([z.object({ result: PayResult }).strict(), z.object({ progress: PayProgress }).strict()]),
+  },
+  /** Page: re-present a good receipt for this item at this page's vendor; null when there is none. */
+  "page.restore": {
+    from: "page",
+    params: z.object({ itemId: ItemId }).strict(),
+    result: PayResult.nullable(),
+  },
   "wallet.status": { from: "ui", params: Empty, result: WalletStatus },
   "confirm.get": { from: "ui", params: z.object({ id: PurchaseId }).strict(), result: ConfirmationView },
   "confirm.decide": {
@@ -118,6 +202,8 @@ export const walletProtocol = {
     params: z.object({ id: PurchaseId, approve: z.boolean() }).strict(),
     result: Ok,
   },
+  /** Confirmation window, "Open my copy": answer this purchase from the receipt instead of paying again. */
+  "confirm.useReceipt": { from: "ui", params: z.object({ id: PurchaseId }).strict(), result: Ok },
   "paycards.list": {
     from: "ui",
     params: Empty,
@@ -143,7 +229,14 @@ export const walletProtocol = {
     result: PaycardView,
   },
   "paycards.balance": { from: "ui", params: Empty, result: BalanceView.nullable() },
-  "orders.recent": { from: "ui", params: Empty, result: z.object({ orders: z.array(OrderView) }).strict() },
+  /** Every purchase attempt, newest first, a page at a time. */
+  "history.page": {
+    from: "ui",
+    params: z
+      .object({ before: z.string().max(200).optional(), limit: z.number().int().min(1).max(100).optional() })
+      .strict(),
+    result: HistoryPage,
+  },
 } as const satisfies Record<string, WalletMessageSpec>;
 
 export type WalletProtocolMap = typeof walletProtocol;
