@@ -8,6 +8,14 @@ describe("the button bundle", () => {
     expect(code).toMatch(/^"use strict";\(\(\)=>\{/);
     expect(code).toContain("quickpay-button");
     expect(code).toContain("quickpay:requestProvider");
+    expect(code).toContain("quickpay:progress");
     expect(code).not.toMatch(/\bimport\s*[({"']|require\(|ZodError|zod/);
+  });
+
+  it("carries the shopper's words from @quickpay/protocol/words (and nothing else of protocol)", async () => {
+    const { code } = await buildButton({ write: false });
+    expect(code).toContain("There is not enough money on your active Paycard for this.");
+    // Protocol's schemas, canonical JSON and crypto stay out: only the words module is bundled.
+    expect(code).not.toMatch(/canonicalize|ed25519|sha256|safeParse/i);
   });
 });

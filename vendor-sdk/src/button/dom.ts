@@ -1,7 +1,7 @@
 /**
  * Wiring pay buttons into a page: the `<quickpay-button>` custom element and plain buttons marked
- * `data-quickpay-item` (script-tag mode). All decisions live in pay.ts / wallet.ts; this file only
- * reads attributes, flips `data-state` and writes the status line and the delivered content.
+ * `data-quickpay-item` (script-tag mode). All decisions live in controller.ts, pay.ts and wallet.ts;
+ * this file only reads attributes, sets the data attributes and writes the status line and content.
  *
  * Trust choice: delivered `text/html` is inserted with innerHTML. It is the vendor's own content,
  * served by the vendor's own server at the delivery URL inside the vendor-signed order and relayed
@@ -9,7 +9,8 @@
  * prefers not to extend that trust delivers `text/plain`, which is inserted as text.
  */
 import type { PayResult } from "@quickpay/protocol";
-import { DEFAULT_GET_WALLET_URL, describeOutcome, payForItem, payingView, type StatusView } from "./pay";
+import { createPayController } from "./controller";
+import type { StatusView } from "./pay";
 import { DEFAULT_WALLET_WAIT_MS, findWallet } from "./wallet";
 
 export interface PayButtonOptions {
@@ -20,7 +21,12 @@ export interface PayButtonOptions {
   walletWaitMs?: number;
 }
 
-/** Makes `button` a pay button; `status` shows progress and errors; `host` mirrors data-state. */
+let statusIds = 0;
+
+/**
+ * Makes `button` a pay button; `status` shows progress and errors; `host` mirrors the data
+ * attributes. Asks the Wallet once, right away, whether this item was bought already (restore).
+ */
 export function wirePayButton(
   button: HTMLElement,
   status: HTMLElement,
@@ -32,8 +38,22 @@ export function wirePayButton(
   status.dataset.testid ??= `quickpay-status-${itemId}`;
   status.setAttribute("role", "status");
   status.setAttribute("aria-live", "polite");
+  // The button's accessible description is the status line, so a screen reader hears why it is disabled.
+  status.id ||= `quickpay-status-${++statusIds}`;
+  const described = button.getAttribute("aria-describedby");
+  if (!described?.split(/\s+/).includes(status.id)) {
+    button.setAttribute("aria-describedby", described ? `${described} ${status.id}` : status.id);
+  }
+
   const show = (view: StatusView) => {
-    for (const el of new Set([button, status, host])) el.dataset.state = view.state;
+    for (const el of new Set([button, status, host])) {
+      el.dataset.state = view.state;
+      setData(el, "progress", view.progress);
+      setData(el, "errorCode", view.code);
+    }
+    if (view.state === "paying") button.setAttribute("aria-disabled", "true");
+    else button.removeAttribute("aria-disabled");
+    if (view.state === "delivered" && button instanceof HTMLButtonElement) button.disabled = true;
     status.textContent = view.text;
     if (view.link) {
       const a = document.createElement("a");
@@ -44,42 +64,48 @@ export function wirePayButton(
       a.dataset.testid = "quickpay-get-wallet";
       status.append(" ", a);
     }
-    if (view.after) status.append(` ${view.after}`);
   };
+  const controller = createPayController(
+    {
+      itemId,
+      findWallet: () => findWallet(window, options.walletWaitMs ?? DEFAULT_WALLET_WAIT_MS),
+      events: window,
+      ...(options.getWalletUrl ? { getWalletUrl: options.getWalletUrl } : {}),
+    },
+    { show, deliver: (result, restored) => showContent(result, contentTarget(status, options), restored) },
+  );
   show({ state: "idle", text: "" });
 
-  button.addEventListener("click", async (event) => {
+  button.addEventListener("click", (event) => {
     event.preventDefault();
-    if (button.dataset.state === "paying" || button.dataset.state === "delivered") return;
-    button.setAttribute("aria-disabled", "true");
-    show(payingView);
-    const outcome = await payForItem(
-      () => findWallet(window, options.walletWaitMs ?? DEFAULT_WALLET_WAIT_MS),
-      itemId,
-    );
-    if (outcome.state === "delivered") {
-      showContent(outcome.result, contentTarget(status, options));
-      if (button instanceof HTMLButtonElement) button.disabled = true;
-    } else {
-      button.removeAttribute("aria-disabled");
-    }
-    show(describeOutcome(outcome, options.getWalletUrl ?? DEFAULT_GET_WALLET_URL));
+    void controller.pay();
   });
+  void controller.restore();
+}
+
+function setData(el: HTMLElement, key: "progress" | "errorCode", value: string | undefined): void {
+  if (value) el.dataset[key] = value;
+  else delete el.dataset[key];
 }
 
 function contentTarget(status: HTMLElement, options: PayButtonOptions): HTMLElement {
   const found = options.target ? document.querySelector<HTMLElement>(options.target) : null;
   if (found) return found;
+  const testid = `quickpay-content-${options.itemId}`;
+  const existing = status.nextElementSibling as HTMLElement | null;
+  if (existing?.dataset.testid === testid) return existing;
   const div = document.createElement("div");
-  div.dataset.testid = `quickpay-content-${options.itemId}`;
+  div.dataset.testid = testid;
   status.after(div);
   return div;
 }
 
-function showContent(result: PayResult, target: HTMLElement): void {
+function showContent(result: PayResult, target: HTMLElement, restored: boolean): void {
   if (result.content.mediaType === "text/html") target.innerHTML = result.content.body;
   else target.textContent = result.content.body;
   target.dataset.quickpayDelivered = result.orderDigest;
+  if (restored) target.dataset.quickpayRestored = "true";
+  else delete target.dataset.quickpayRestored;
   target.hidden = false;
 }
 

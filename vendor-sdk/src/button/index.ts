@@ -6,6 +6,7 @@
  */
 import { definePayButtonElement, wireMarkedButtons } from "./dom";
 
+export * from "./controller";
 export { definePayButtonElement, type PayButtonOptions, wireMarkedButtons, wirePayButton } from "./dom";
 export * from "./pay";
 export * from "./wallet";

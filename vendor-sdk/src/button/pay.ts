@@ -1,15 +1,29 @@
 /**
- * What one click on a pay button does, apart from the DOM: ask the Wallet to pay for an item, check
- * its answer, and turn the outcome into the words and state the button shows.
+ * What a pay button says and asks, apart from the DOM: ask the Wallet to pay for an item (or to
+ * restore one already bought), check its answer, and turn outcomes and progress into the words and
+ * state the button shows. Shopper-facing error text comes from `@quickpay/protocol/words` (which
+ * imports nothing, so no zod enters the bundle); the code stays in `code` for developers.
  */
-import type { PayResult, QuickPayProvider } from "@quickpay/protocol";
+import type {
+  PayProgress,
+  PayResult,
+  PROGRESS_EVENT as ProtocolProgressEvent,
+  QuickPayProvider,
+} from "@quickpay/protocol";
+import { wordsFor } from "@quickpay/protocol/words";
 
 /** Not a protocol code: the page found no Wallet to ask. */
 export const NO_WALLET = "no_wallet";
 /** Placeholder until a vendor sets `get-wallet-url`; example.com-style domain, reserved for docs. */
 export const DEFAULT_GET_WALLET_URL = "https://quickpay.example/wallet";
+/**
+ * The same literal as `PROGRESS_EVENT` in protocol/src/page-api.ts (importing it would pull zod in);
+ * the annotation makes a drift a compile error, and pay.test.ts compares the values too.
+ */
+export const PROGRESS_EVENT: typeof ProtocolProgressEvent = "quickpay:progress";
 
 export type ButtonState = "idle" | "paying" | "delivered" | "error";
+export type ProgressState = PayProgress["state"];
 
 export type PayOutcome =
   | { state: "delivered"; result: PayResult }
@@ -37,13 +51,27 @@ export async function payForItem(
   }
 }
 
+/**
+ * Asks the Wallet to re-present a receipt for `itemId`. Anything but a good result — no receipt
+ * (`null`), an expired receipt, a Wallet too old to know `restore`, a refusal — leaves the button as
+ * it was, so it resolves `null` rather than rejecting: the shopper can still pay.
+ */
+export async function restoreItem(wallet: QuickPayProvider, itemId: string): Promise<PayResult | null> {
+  try {
+    const result: unknown = await wallet.request({ method: "restore", params: { itemId } });
+    return isPayResult(result) ? result : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A structural check (the button carries no schema library); the Wallet validated it already. */
 export function isPayResult(value: unknown): value is PayResult {
   const v = value as Partial<PayResult> | null;
   return (
     typeof v === "object" &&
     v !== null &&
-    v.status === "delivered" &&
+    (v.status === "delivered" || v.status === "restored") &&
     typeof v.orderDigest === "string" &&
     typeof v.content === "object" &&
     v.content !== null &&
@@ -54,48 +82,84 @@ export function isPayResult(value: unknown): value is PayResult {
   );
 }
 
-const explanations: Record<string, string> = {
-  declined: "Payment declined",
-  not_a_vendor: "Your Wallet refused to pay: this site is not a registered QuickPay vendor",
-  no_paycard: "Add a Paycard to your QuickPay Wallet first",
-  wallet_locked: "Unlock your QuickPay Wallet and try again",
-  insufficient_funds: "Not enough money on your active Paycard",
-  order_expired: "The order expired — please try again",
-  not_found: "This item is not for sale",
-  broker_unreachable: "Your bank could not be reached — please try again",
-  vendor_unreachable: "The shop could not be reached — please try again",
-  host_unreachable: "The QuickPay network could not be reached — please try again",
-  rate_limited: "Too many attempts — wait a moment and try again",
-  too_many_attempts: "Too many attempts — wait a moment and try again",
-};
-
 export interface StatusView {
   state: ButtonState;
   text: string;
   /** A link to show after the text (where to get a Wallet). */
   link?: { href: string; text: string };
-  /** Text after the link (the code, so every error's status names it). */
-  after?: string;
+  /** While paying: where the purchase is (`data-progress`). */
+  progress?: ProgressState | "starting";
+  /** On error: the stable code, for developers and tests (`data-error-code`), never in `text`. */
+  code?: string;
 }
 
-/** The status line for an outcome. Error text always ends with the code, e.g. "(declined)". */
-export function describeOutcome(outcome: PayOutcome, getWalletUrl = DEFAULT_GET_WALLET_URL): StatusView {
+/** Before the Wallet has said anything about this purchase. */
+export const startingView: StatusView = {
+  state: "paying",
+  progress: "starting",
+  text: "Asking your QuickPay Wallet…",
+};
+
+const progressWords = {
+  confirming: "Confirm in your QuickPay Wallet…",
+  paying: "Paying…",
+  waiting_for_shop: "Paid — waiting for the shop to hand it over…",
+} as const satisfies Record<ProgressState, string>;
+
+/** The status line for a progress event; undefined for a state this button does not know. */
+export function progressView(state: unknown): StatusView | undefined {
+  if (typeof state !== "string" || !Object.hasOwn(progressWords, state)) return undefined;
+  const known = state as ProgressState;
+  return { state: "paying", progress: known, text: progressWords[known] };
+}
+
+export interface DescribeOptions {
+  getWalletUrl?: string;
+  /**
+   * The Wallet reported the money held (`paying` or `waiting_for_shop`) before the outcome: an
+   * `order_expired` then means the shop never handed the item over, not that the shopper was slow.
+   */
+  waited?: boolean;
+  /** For dates ("Bought on …"); the browser's locale by default. */
+  locale?: string;
+}
+
+/**
+ * The one sentence for a purchase that ended without a charge after the money was held. It is the
+ * button's own: words.ts has one sentence per code, and neither `not_charged`'s ("did not go
+ * through") nor `order_expired`'s ("expired before it was paid") says what happened here.
+ */
+export const NOT_CHARGED_AFTER_WAITING =
+  "Not charged: the shop did not hand over your item in time, so the payment was cancelled.";
+
+/** The status line for an outcome. Errors are in words; the code goes to `code`, not the text. */
+export function describeOutcome(outcome: PayOutcome, options: DescribeOptions = {}): StatusView {
   if (outcome.state === "delivered") {
+    if (outcome.result.status === "restored") return restoredView(outcome.result, options.locale);
     return { state: "delivered", text: `Paid ${displayAmount(outcome.result.amount)} — thank you!` };
   }
-  if (outcome.code === NO_WALLET) {
+  const { code } = outcome;
+  if (code === NO_WALLET) {
     return {
       state: "error",
-      text: "No QuickPay Wallet found — get one at",
-      link: { href: getWalletUrl, text: getWalletUrl },
-      after: `(${NO_WALLET})`,
+      code,
+      text: wordsFor(NO_WALLET),
+      link: { href: options.getWalletUrl ?? DEFAULT_GET_WALLET_URL, text: "Get a QuickPay Wallet" },
     };
   }
-  const human = explanations[outcome.code] ?? `Payment failed: ${outcome.message}`;
-  return { state: "error", text: `${human} (${outcome.code})` };
+  if (code === "not_charged" || (code === "order_expired" && options.waited)) {
+    return { state: "error", code, text: NOT_CHARGED_AFTER_WAITING };
+  }
+  return { state: "error", code, text: wordsFor(code) };
 }
 
-export const payingView: StatusView = { state: "paying", text: "Waiting for your QuickPay Wallet…" };
+/** "Bought on 5 Mar 2025 — here it is again": a receipt brought the item back, nothing was charged. */
+export function restoredView(result: PayResult, locale?: string): StatusView {
+  const at = result.deliveredAt ? new Date(result.deliveredAt) : undefined;
+  const when =
+    at && !Number.isNaN(at.getTime()) ? ` on ${at.toLocaleDateString(locale, { dateStyle: "medium" })}` : "";
+  return { state: "delivered", text: `Bought${when} — here it is again` };
+}
 
 /** "$0.01" for dollars, "0.005 EUR" otherwise (same rule as the protocol's displayMoney). */
 export function displayAmount(amount: { currency: string; value: string }): string {
