@@ -1,7 +1,13 @@
-/** Mounts a Wallet page's React root and shows errors the way every Wallet page does. */
+/**
+ * Mounts a Wallet page's React root and shows errors the way every Wallet page does: in the
+ * shopper's words (`@quickpay/protocol/words`), with the stable code in `data-error-code` for
+ * developers and tests — never a bare code on screen.
+ */
 import { QuickPayError } from "@quickpay/protocol";
+import { wordsFor } from "@quickpay/protocol/words";
 import type { ReactNode } from "react";
 import { createRoot } from "react-dom/client";
+import { WalletUnreachable } from "../../shared/reply";
 
 export function mount(node: ReactNode): void {
   const el = document.getElementById("root");
@@ -9,11 +15,77 @@ export function mount(node: ReactNode): void {
   createRoot(el).render(node);
 }
 
-export function errorText(error: unknown): string {
-  if (error instanceof QuickPayError) {
-    const left = (error.details as { attemptsLeft?: unknown } | undefined)?.attemptsLeft;
-    const attempts = typeof left === "number" ? ` — ${left} ${left === 1 ? "attempt" : "attempts"} left` : "";
-    return `${error.message}${attempts} (${error.code})`;
+/**
+ * Not a protocol code: the Wallet's service worker gave no answer at all (e.g. it was restarting).
+ * words.ts has no sentence for it yet, so it reads as the general "Something went wrong" one.
+ */
+export const WALLET_UNREACHABLE = "wallet_unreachable";
+
+/** The stable code behind an error: the Wallet's own, `wallet_unreachable`, or `internal`. */
+export function errorCode(error: unknown): string {
+  if (error instanceof QuickPayError) return error.code;
+  if (error instanceof WalletUnreachable) return WALLET_UNREACHABLE;
+  return "internal";
+}
+
+/**
+ * What a person reads for an error: the words for its code, then what the details add (attempts
+ * left, when to try again). `now` is injected for tests.
+ */
+export function errorText(error: unknown, now: Date = new Date()): string {
+  const code = errorCode(error);
+  const details = error instanceof QuickPayError ? error.details : undefined;
+  return [wordsFor(code), attemptsLeft(details), retryAfter(details, now)].filter(Boolean).join(" ");
+}
+
+function attemptsLeft(details: unknown): string | undefined {
+  const left = (details as { attemptsLeft?: unknown } | undefined)?.attemptsLeft;
+  if (typeof left !== "number" || !Number.isInteger(left) || left < 0) return undefined;
+  if (left === 0) return "No attempts left.";
+  return `${left} ${left === 1 ? "attempt" : "attempts"} left.`;
+}
+
+/**
+ * "Try again in 5 minutes." from `details.retryAfterMs`, `details.retryAfterSeconds` or
+ * `details.retryAt` (a timestamp) — the shapes a cool-down may come in; the first one present wins.
+ */
+function retryAfter(details: unknown, now: Date): string | undefined {
+  const d = details as { retryAfterMs?: unknown; retryAfterSeconds?: unknown; retryAt?: unknown } | undefined;
+  let ms: number | undefined;
+  if (typeof d?.retryAfterMs === "number") ms = d.retryAfterMs;
+  else if (typeof d?.retryAfterSeconds === "number") ms = d.retryAfterSeconds * 1000;
+  else if (typeof d?.retryAt === "string") {
+    const at = Date.parse(d.retryAt);
+    if (!Number.isNaN(at)) ms = at - now.getTime();
   }
-  return error instanceof Error ? error.message : String(error);
+  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  if (ms <= 1000) return "You can try again now.";
+  const minutes = Math.ceil(ms / 60_000);
+  if (ms < 60_000) return `Try again in ${Math.ceil(ms / 1000)} seconds.`;
+  if (minutes < 120) return `Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
+  return `Try again in ${Math.ceil(minutes / 60)} hours.`;
+}
+
+/** An error as every Wallet page shows it: words on screen, the code in `data-error-code`. */
+export function ErrorMessage({
+  error,
+  testid,
+  children,
+}: {
+  error: unknown;
+  testid: string;
+  /** Extra controls after the words, e.g. a "Try again" button. */
+  children?: ReactNode;
+}) {
+  return (
+    <div
+      className="notice notice--error"
+      role="alert"
+      data-testid={testid}
+      data-error-code={errorCode(error)}
+    >
+      <span className="notice-text">{errorText(error)}</span>
+      {children}
+    </div>
+  );
 }
