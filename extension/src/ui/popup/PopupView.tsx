@@ -1,0 +1,163 @@
+/** What the popup shows, from what it loaded (Popup.tsx does the loading; tests render this alone). */
+import { displayMoney } from "@quickpay/protocol";
+import type { CSSProperties } from "react";
+import type { BalanceView, HistoryItem, PaycardView, WalletStatus } from "../../shared/messages";
+import { Brand } from "../shared/Brand";
+import { HistoryList } from "../shared/History";
+import { ErrorMessage } from "../shared/mount";
+
+export interface PopupViewProps {
+  status: WalletStatus | undefined;
+  /** undefined while loading, null when the Wallet has no Paycard. */
+  active: PaycardView | null | undefined;
+  balance: BalanceView | null | undefined;
+  balanceError: unknown;
+  history: HistoryItem[] | undefined;
+  loadError: unknown;
+  onManagePaycards: () => void;
+  onRetry: () => void;
+  locale?: string;
+  timeZone?: string;
+}
+
+export function PopupView(props: PopupViewProps) {
+  const { status, active, history } = props;
+  const registered = status?.registered === true;
+  return (
+    <main className="popup-main">
+      <header className="topbar">
+        <Brand />
+        <span
+          className={registered ? "chip chip--ok" : "chip chip--progress"}
+          data-testid="wallet-registered"
+          title={
+            registered ? "Registered with the QuickPay network" : "Registering with the QuickPay network"
+          }
+        >
+          {registered ? "Ready" : "Setting up…"}
+        </span>
+      </header>
+
+      {props.loadError ? (
+        <ErrorMessage error={props.loadError} testid="popup-error">
+          <button type="button" className="button button--small" onClick={props.onRetry}>
+            Try again
+          </button>
+        </ErrorMessage>
+      ) : null}
+
+      <section aria-label="Active Paycard" data-testid="active-paycard-section">
+        {active === undefined ? (
+          <div className="paycard paycard--loading" aria-busy="true">
+            <span className="skeleton skeleton--line" />
+            <span className="skeleton skeleton--amount" />
+            <span className="visually-hidden">Loading your Paycard…</span>
+          </div>
+        ) : active === null ? (
+          <div className="empty" data-testid="no-paycard">
+            <p className="empty-title">No Paycard yet</p>
+            <p className="empty-text">Add a Paycard from your bank to pay at QuickPay shops.</p>
+            <button
+              type="button"
+              className="button button--primary"
+              data-testid="add-paycard-link"
+              onClick={props.onManagePaycards}
+            >
+              Add a Paycard
+            </button>
+          </div>
+        ) : (
+          <ActivePaycard {...props} active={active} />
+        )}
+      </section>
+
+      <section className="section" aria-labelledby="recent-heading">
+        <div className="section-head">
+          <h2 id="recent-heading">Recent activity</h2>
+          {history && history.length > 0 ? (
+            <a
+              href="options.html#history"
+              target="_blank"
+              rel="noopener"
+              className="link"
+              data-testid="history-link"
+            >
+              See all<span className="visually-hidden"> purchases</span>
+            </a>
+          ) : null}
+        </div>
+        {history === undefined ? (
+          <p className="muted" aria-busy="true">
+            Loading…
+          </p>
+        ) : history.length === 0 ? (
+          <p className="empty-text" data-testid="history-empty">
+            Nothing bought yet. What you buy with QuickPay shows up here.
+          </p>
+        ) : (
+          <HistoryList
+            items={history}
+            label="Recent purchases"
+            {...(props.locale ? { locale: props.locale } : {})}
+            {...(props.timeZone ? { timeZone: props.timeZone } : {})}
+          />
+        )}
+      </section>
+
+      <footer className="footer">
+        <span className="footer-id">
+          Wallet{" "}
+          {/* The id is shown once the host has acknowledged Register Wallet, so its text means "registered". */}
+          <code
+            data-testid="wallet-id"
+            data-registered={registered ? "true" : "false"}
+            data-wallet-id={status?.walletId ?? ""}
+            title={status?.walletId ?? undefined}
+          >
+            {registered ? status?.walletId : "…"}
+          </code>
+        </span>
+        {active ? (
+          <button
+            type="button"
+            className="button--link"
+            data-testid="add-paycard-link"
+            onClick={props.onManagePaycards}
+          >
+            Manage Paycards
+          </button>
+        ) : null}
+      </footer>
+    </main>
+  );
+}
+
+function ActivePaycard({ active, balance, balanceError }: PopupViewProps & { active: PaycardView }) {
+  return (
+    <div className="paycard" style={{ "--card-color": active.color } as CSSProperties}>
+      <div className="paycard-name" data-testid="active-paycard" data-paycard-id={active.paycardId}>
+        <strong>{active.name}</strong> · {active.accountLabel}
+      </div>
+      {balanceError ? (
+        <ErrorMessage error={balanceError} testid="balance-error" />
+      ) : balance ? (
+        <>
+          <p className="paycard-balance">
+            <strong data-testid="balance">{displayMoney(balance.available)}</strong>
+            <span className="paycard-balance-label">available</span>
+          </p>
+          <p className="paycard-detail" data-testid="balance-detail">
+            {displayMoney(balance.balance)} balance · {displayMoney(balance.held)} held
+          </p>
+        </>
+      ) : balance === null ? (
+        <p className="paycard-detail">This Paycard shows no balance.</p>
+      ) : (
+        <p className="paycard-balance" aria-busy="true">
+          <span className="skeleton skeleton--amount" />
+          <span className="visually-hidden">Loading the balance…</span>
+        </p>
+      )}
+    </div>
+  );
+}
