@@ -1,13 +1,13 @@
 /**
  * Add Paycard in the Wallet's standard UI (DESIGN §4.1): the module's certificate is checked and the
  * broker asked (Confirm Paycard), the broker's questions are shown (Take Question), the answers sent
- * (Answer Response). A refusal — a wrong PIN, attempts left — is shown as the broker worded it.
+ * (Answer Response). A refusal — a wrong PIN, attempts left, a cool-down — is shown in words.
  */
 import type { Question } from "@quickpay/protocol";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { callWallet } from "../../shared/client";
 import type { AddPaycardStep, ModuleView, PaycardView } from "../../shared/messages";
-import { errorText } from "../shared/mount";
+import { ErrorMessage, errorCode } from "../shared/mount";
 
 export function AddPaycard({
   module,
@@ -18,9 +18,20 @@ export function AddPaycard({
 }) {
   const [step, setStep] = useState<AddPaycardStep>();
   const [answers, setAnswers] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState<PaycardView>();
+  const form = useRef<HTMLFormElement>(null);
+  const errorId = `add-${module.moduleId}-error`;
+
+  // The questions replace the button: move focus to the first field so the keyboard follows; after a
+  // refusal, to the (cleared) secret. Run once the fieldset is enabled again: a disabled field takes no focus.
+  useEffect(() => {
+    if (!step || busy) return;
+    const fields = form.current;
+    const target = error ? fields?.querySelector<HTMLElement>("input[type=password]") : null;
+    (target ?? fields?.querySelector<HTMLElement>("input, select"))?.focus();
+  }, [step, busy, error]);
 
   const begin = async () => {
     setBusy(true);
@@ -33,7 +44,7 @@ export function AddPaycard({
         Object.fromEntries(s.questions.map((q) => [q.id, q.kind === "choice" ? (q.choices?.[0] ?? "") : ""])),
       );
     } catch (e) {
-      setError(errorText(e));
+      setError(e);
     } finally {
       setBusy(false);
     }
@@ -53,55 +64,104 @@ export function AddPaycard({
       setStep(undefined);
       onAdded(card);
     } catch (e) {
-      setError(errorText(e));
+      setError(e);
+      // Out of attempts: the broker closed this session, so the next try starts from the button.
+      if (errorCode(e) === "too_many_attempts") setStep(undefined);
+      // A wrong secret is cleared so the next try starts fresh; what else was typed stays.
+      setAnswers((a) =>
+        Object.fromEntries(
+          Object.entries(a).map(([id, v]) => [
+            id,
+            step.questions.find((q) => q.id === id)?.kind === "secret" ? "" : v,
+          ]),
+        ),
+      );
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <section className="card add-paycard">
-      <h3>{module.name}</h3>
-      <button
-        type="button"
-        data-testid={`add-paycard-${module.moduleId}`}
-        disabled={busy}
-        onClick={() => void begin()}
-      >
-        Add {module.name} Paycard
-      </button>
+    <section className="module-card" aria-labelledby={`module-${module.moduleId}`}>
+      <div className="module-head">
+        <div>
+          <h4 id={`module-${module.moduleId}`}>{module.name}</h4>
+          <p className="muted small">Paycard module {module.version}</p>
+        </div>
+        {step ? null : (
+          <button
+            type="button"
+            className="button button--primary"
+            data-testid={`add-paycard-${module.moduleId}`}
+            disabled={busy}
+            aria-busy={busy}
+            onClick={() => void begin()}
+          >
+            {busy ? "Checking…" : `Add ${module.name} Paycard`}
+          </button>
+        )}
+      </div>
       {step ? (
         <form
+          ref={form}
+          className="questions"
+          aria-describedby={error ? errorId : undefined}
           onSubmit={(e) => {
             e.preventDefault();
             void submit();
           }}
         >
-          <p className="ok" data-testid="paycard-certificate">
-            Certificate verified: {step.certificate.moduleId} {step.certificate.version}, signed by{" "}
-            {step.certificate.brokerName}.
+          <p className="notice notice--ok small" data-testid="paycard-certificate">
+            <span className="notice-text">
+              Verified: this Paycard is {step.certificate.moduleId} {step.certificate.version}, signed by{" "}
+              <strong>{step.certificate.brokerName}</strong>.
+            </span>
           </p>
-          {step.questions.map((q) => (
-            <QuestionField
-              key={q.id}
-              question={q}
-              value={answers[q.id] ?? ""}
-              onChange={(v) => setAnswers((a) => ({ ...a, [q.id]: v }))}
-            />
-          ))}
-          <button type="submit" className="primary" data-testid="submit-answers" disabled={busy}>
-            Add Paycard
-          </button>
+          <fieldset disabled={busy}>
+            <legend>{step.certificate.brokerName} asks</legend>
+            {step.questions.map((q) => (
+              <QuestionField
+                key={q.id}
+                question={q}
+                value={answers[q.id] ?? ""}
+                onChange={(v) => setAnswers((a) => ({ ...a, [q.id]: v }))}
+              />
+            ))}
+          </fieldset>
+          {error ? (
+            <div id={errorId}>
+              <ErrorMessage error={error} testid="paycard-error" />
+            </div>
+          ) : null}
+          <div className="actions actions--start">
+            <button
+              type="submit"
+              className="button button--primary"
+              data-testid="submit-answers"
+              disabled={busy}
+            >
+              {busy ? "Adding…" : "Add Paycard"}
+            </button>
+            <button
+              type="button"
+              className="button button--ghost"
+              disabled={busy}
+              onClick={() => {
+                setStep(undefined);
+                setError(undefined);
+              }}
+            >
+              Cancel
+            </button>
+          </div>
         </form>
       ) : null}
-      {error ? (
-        <p className="error" role="alert" data-testid="paycard-error">
-          {error}
-        </p>
-      ) : null}
+      {error && !step ? <ErrorMessage error={error} testid="paycard-error" /> : null}
       {added ? (
-        <p className="ok" data-testid="paycard-added">
-          Added {added.name} · {added.accountLabel}
+        <p className="notice notice--ok" role="status" data-testid="paycard-added">
+          <span className="notice-text">
+            Added {added.name} · {added.accountLabel}
+          </span>
         </p>
       ) : null}
     </section>
@@ -118,14 +178,16 @@ function QuestionField({
   onChange: (value: string) => void;
 }) {
   const id = `q-${question.id}`;
+  const hintId = question.hint ? `${id}-hint` : undefined;
   return (
-    <label htmlFor={id} className="question">
-      <span>{question.label}</span>
+    <div className="field">
+      <label htmlFor={id}>{question.label}</label>
       {question.kind === "choice" ? (
         <select
           id={id}
           data-testid={`question-${question.id}`}
           value={value}
+          aria-describedby={hintId}
           onChange={(e) => onChange(e.target.value)}
         >
           {(question.choices ?? []).map((c) => (
@@ -140,11 +202,17 @@ function QuestionField({
           data-testid={`question-${question.id}`}
           type={question.kind === "secret" ? "password" : "text"}
           autoComplete="off"
+          required
           value={value}
+          aria-describedby={hintId}
           onChange={(e) => onChange(e.target.value)}
         />
       )}
-      {question.hint ? <small className="muted">{question.hint}</small> : null}
-    </label>
+      {question.hint ? (
+        <small id={hintId} className="field-hint">
+          {question.hint}
+        </small>
+      ) : null}
+    </div>
   );
 }
