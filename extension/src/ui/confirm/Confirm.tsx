@@ -1,87 +1,101 @@
 /**
- * Confirm Order: the standard confirmation window the service worker opens for one purchase. Shows
- * who asks (vendor name and origin), what (description, amount) and which Paycard pays. Closing the
- * window is declining.
+ * Confirm Order: the standard confirmation window the service worker opens for one purchase. Loads
+ * the purchase, sends the person's answer (pay, decline, or open the copy they already bought) and
+ * closes itself. Closing the window unanswered is declining; so is Esc.
  */
 import { displayMoney } from "@quickpay/protocol";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { callWallet } from "../../shared/client";
 import type { ConfirmationView } from "../../shared/messages";
-import { errorText } from "../shared/mount";
+import { Brand } from "../shared/Brand";
+import { ErrorMessage } from "../shared/mount";
+import { type ConfirmAction, ConfirmView } from "./ConfirmView";
 
 export function Confirm({ id }: { id: string }) {
   const [view, setView] = useState<ConfirmationView>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [loadError, setLoadError] = useState<unknown>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState<ConfirmAction>();
+  const [now, setNow] = useState(() => Date.now());
 
   useEffect(() => {
-    callWallet("confirm.get", { id }).then(setView, (e) => setError(errorText(e)));
+    callWallet("confirm.get", { id }).then(setView, setLoadError);
   }, [id]);
 
-  const decide = async (approve: boolean) => {
-    setBusy(true);
-    try {
-      await callWallet("confirm.decide", { id, approve });
-      window.close();
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
-  };
+  useEffect(() => {
+    if (view) document.title = `Pay ${displayMoney(view.amount)} to ${view.vendorName} — QuickPay`;
+  }, [view]);
 
-  if (error) {
+  // Tick until the order expires, so the window says so instead of offering to pay it.
+  const expiresAt = view ? Date.parse(view.expiresAt) : Number.NaN;
+  useEffect(() => {
+    if (Number.isNaN(expiresAt) || now >= expiresAt) return;
+    const timer = setTimeout(() => setNow(Date.now()), Math.min(expiresAt - now + 50, 60_000));
+    return () => clearTimeout(timer);
+  }, [expiresAt, now]);
+
+  const answer = useCallback(
+    async (action: ConfirmAction) => {
+      setBusy(action);
+      setError(undefined);
+      try {
+        if (action === "receipt") await callWallet("confirm.useReceipt", { id });
+        else await callWallet("confirm.decide", { id, approve: action === "approve" });
+        window.close();
+      } catch (e) {
+        setError(e);
+        setBusy(undefined);
+        // The purchase may have been answered meanwhile (another window, a restart): show where it stands.
+        callWallet("confirm.get", { id }).then(setView, () => undefined);
+      }
+    },
+    [id],
+  );
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || busy || !view || view.status !== "confirming") return;
+      event.preventDefault();
+      void answer("decline");
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [answer, busy, view]);
+
+  if (loadError) {
     return (
-      <main className="confirm">
-        <p className="error" data-testid="confirm-error">
-          {error}
-        </p>
+      <main className="confirm-main">
+        <header className="topbar">
+          <Brand title="QuickPay" />
+        </header>
+        <h1>Payment request</h1>
+        <ErrorMessage error={loadError} testid="confirm-error" />
+        <div className="actions">
+          <button type="button" className="button" onClick={() => window.close()}>
+            Close
+          </button>
+        </div>
       </main>
     );
   }
-  if (!view) return <main className="confirm">Loading…</main>;
-  const answered = view.state !== "pending";
+  if (!view) {
+    return (
+      <main className="confirm-main" aria-busy="true">
+        <header className="topbar">
+          <Brand title="QuickPay" />
+        </header>
+        <p className="muted">Loading the payment request…</p>
+      </main>
+    );
+  }
   return (
-    <main className="confirm">
-      <h1>Confirm payment</h1>
-      <dl>
-        <dt>Vendor</dt>
-        <dd>
-          <strong data-testid="confirm-vendor-name">{view.vendorName}</strong>
-          <br />
-          <code data-testid="confirm-vendor-origin">{view.origin}</code>
-        </dd>
-        <dt>For</dt>
-        <dd data-testid="confirm-description">{view.description}</dd>
-        <dt>Amount</dt>
-        <dd className="amount" data-testid="confirm-amount">
-          {displayMoney(view.amount)}
-        </dd>
-        <dt>Pay with</dt>
-        <dd data-testid="confirm-paycard">
-          {view.paycard.name}
-          {view.paycard.accountLabel ? ` · ${view.paycard.accountLabel}` : ""}
-        </dd>
-      </dl>
-      {answered ? <p data-testid="confirm-state">Already answered ({view.state}).</p> : null}
-      <div className="actions">
-        <button
-          type="button"
-          data-testid="decline"
-          disabled={busy || answered}
-          onClick={() => void decide(false)}
-        >
-          Decline
-        </button>
-        <button
-          type="button"
-          className="primary"
-          data-testid="approve"
-          disabled={busy || answered}
-          onClick={() => void decide(true)}
-        >
-          Approve
-        </button>
-      </div>
-    </main>
+    <ConfirmView
+      view={view}
+      busy={busy}
+      error={error}
+      expired={!Number.isNaN(expiresAt) && now >= expiresAt}
+      onAnswer={(action) => void answer(action)}
+      onClose={() => window.close()}
+    />
   );
 }
