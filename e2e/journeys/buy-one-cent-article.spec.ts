@@ -38,7 +38,12 @@ test("a shopper buys a one-cent article through all five players", async ({ cont
   expect(cents(before) - cents(after)).toBe(1);
   const popup = await wallet.open("popup");
   await expect(popup.getByTestId("order-item")).toHaveCount(1);
-  await expect(popup.getByTestId("order-item").first()).toContainText("$0.01");
+  const row = popup.getByTestId("order-item").first();
+  await expect(row).toContainText("$0.01");
+  await expect(row).toHaveAttribute("data-status", "delivered");
+  await expect(row).toHaveAttribute("data-order-digest", digest!);
+  await expect(row.getByTestId("order-status")).toHaveText("Delivered");
+  await expect(row.locator("time")).toHaveAttribute("datetime", /^\d{4}-\d{2}-\d{2}T/);
 
   // The host saw the order from three sides, and they agree.
   await expectHostSawAllThreeSides(network, digest!, walletId);

@@ -17,7 +17,11 @@ test("an unregistered origin is refused without a confirmation window", async ({
 
   const status = page.getByTestId("quickpay-status-article-1");
   await expect(status).toHaveAttribute("data-state", "error");
-  await expect(status).toContainText("not_a_vendor");
+  // In words for the shopper; the code stays for developers, in an attribute.
+  await expect(status).toContainText("not a registered QuickPay shop");
+  await expect(status).not.toContainText("not_a_vendor");
+  await expect(status).toHaveAttribute("data-error-code", "not_a_vendor");
+  await expect(payButton(page, "article-1")).toHaveAttribute("data-error-code", "not_a_vendor");
   await expect(page.locator("#article-1-body")).toBeEmpty();
   expect(context.pages().some((p) => p.url().includes("confirm"))).toBe(false);
   expect(context.pages().length).toBe(pagesBefore);
