@@ -1,7 +1,8 @@
 /** Confirm Paycard, Answer Response and Check Balance over real HTTP, with a real host directory. */
 import { generateKeyPair, newId, playerIdFor } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALICE, addPaycard, type Fixture, postMessage, startFixture } from "./test-fixture";
+import { registerTestWallet, type TestPlayer } from "../testing/players";
+import { ALICE, addPaycard, BOB, type Fixture, postMessage, startFixture } from "./test-fixture";
 
 let f: Fixture;
 
@@ -204,6 +205,67 @@ describe("Answer Response", () => {
       const expired = await postMessage(f, f.wallet, "AnswerResponse", { sessionId: mine, answers });
       expect(expired.status).toBe(404);
       expect(expired.json.error?.code).toBe("not_found");
+    } finally {
+      f.clock.offsetMs = 0;
+    }
+  });
+});
+
+describe("wrong PINs per account, across sessions and wallets", () => {
+  const right = { accountNumber: BOB.accountNumber, pin: BOB.pin };
+  const wrong = { accountNumber: BOB.accountNumber, pin: "9999" };
+
+  async function answer(who: TestPlayer, answers: Record<string, string>) {
+    const take = await postMessage(f, who, "ConfirmPaycard", {
+      walletId: who.id,
+      moduleId: "test-bank",
+      version: "1",
+    });
+    return postMessage(f, who, "AnswerResponse", { sessionId: take.json.sessionId as string, answers });
+  }
+
+  it("cools the account down after five wrong PINs in a row, whatever the session or wallet, then lets it go by itself", async () => {
+    // Three wrong PINs use up one session; opening new ones (in another wallet too) does not reset the account's count.
+    const take = await postMessage(f, f.wallet, "ConfirmPaycard", {
+      walletId: f.wallet.id,
+      moduleId: "test-bank",
+      version: "1",
+    });
+    const sessionId = take.json.sessionId as string;
+    for (const left of [2, 1]) {
+      const r = await postMessage(f, f.wallet, "AnswerResponse", { sessionId, answers: wrong });
+      expect(r.json.error).toMatchObject({ code: "wrong_answer", details: { attemptsLeft: left } });
+    }
+    const sessionSpent = await postMessage(f, f.wallet, "AnswerResponse", { sessionId, answers: wrong });
+    expect(sessionSpent.json.error).toMatchObject({ code: "too_many_attempts" });
+    expect(sessionSpent.json.error?.details).not.toHaveProperty("retryAfter");
+    expect((await answer(f.otherWallet, wrong)).json.error?.code).toBe("wrong_answer");
+
+    const fifth = await answer(f.wallet, wrong);
+    expect(fifth.status).toBe(429);
+    const { retryAfter } = fifth.json.error!.details as { retryAfter: string };
+    expect(Date.parse(retryAfter) - f.clock.now().getTime()).toBeGreaterThan(14 * 60_000);
+    expect(fifth.json.error?.message).toMatch(/Too many wrong PINs in a row for this account.*15 minutes/);
+
+    // The right PIN is refused while it cools down, from a new session, a new wallet, either wallet.
+    const newcomer = await registerTestWallet(f.host.url);
+    for (const who of [f.wallet, f.otherWallet, newcomer]) {
+      const r = await answer(who, right);
+      expect(r.status).toBe(429);
+      expect(r.json.error).toMatchObject({ code: "too_many_attempts", details: { retryAfter } });
+    }
+    expect(
+      f.broker.ledger.db
+        .prepare("SELECT COUNT(*) AS n FROM paycards WHERE account_id = ?")
+        .get(f.broker.ledger.accounts.byNumber(BOB.accountNumber)!.account_id),
+    ).toEqual({ n: 0 });
+
+    // On the broker's clock the cool-down ends by itself: the right PIN binds again.
+    f.clock.offsetMs = Date.parse(retryAfter) - Date.now() + 1_000;
+    try {
+      const r = await answer(newcomer, right);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json).toMatchObject({ accountLabel: "Bob Test ••0002" });
     } finally {
       f.clock.offsetMs = 0;
     }

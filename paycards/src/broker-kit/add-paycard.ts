@@ -49,7 +49,8 @@ export async function answerResponse(
   if (session.expires_at <= now.getTime()) {
     throw new QuickPayError("not_found", `Add Paycard session ${body.sessionId} expired; start again`);
   }
-  const proven = broker.policy.check(body.answers, broker.ledger);
+  // The policy may refuse outright (too_many_attempts while the account cools down): not a session attempt.
+  const proven = broker.policy.check(body.answers, broker.ledger, now.getTime());
   if (!proven) {
     const attemptsLeft = paycards.recordWrongAnswer(session.session_id);
     if (attemptsLeft <= 0) {

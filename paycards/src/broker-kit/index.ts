@@ -16,6 +16,7 @@ export {
   type AnswerPolicy,
   accountLabel,
   accountNumberPinPolicy,
+  durationInWords,
   PIN_QUESTION,
   type ProvenAccount,
 } from "./policy";

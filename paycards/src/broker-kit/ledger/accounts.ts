@@ -10,6 +10,8 @@ export interface AccountRow {
   balance_micros: number;
   secret_hash: string | null;
   failed_secret_attempts: number;
+  secret_lockouts: number;
+  secret_locked_until: number | null;
   status: "active" | "closed";
   created_at: number;
 }
@@ -28,6 +30,17 @@ export interface AccountBalance {
   balanceMicros: number;
   heldMicros: number;
   availableMicros: number;
+}
+
+/**
+ * When wrong secrets stop being accepted for a while: after `afterFailures` in a row the account
+ * cools down for `firstMs`, each further cool-down (without a right secret between) twice as long
+ * as the one before, never longer than `maxMs`.
+ */
+export interface CoolDownRule {
+  afterFailures: number;
+  firstMs: number;
+  maxMs: number;
 }
 
 export class AccountsStore {
@@ -104,17 +117,52 @@ export class AccountsStore {
     };
   }
 
-  /** Counts a wrong secret for this account (across sessions); returns the count. */
-  recordFailedSecret(accountId: string): number {
-    this.db
-      .prepare("UPDATE accounts SET failed_secret_attempts = failed_secret_attempts + 1 WHERE account_id = ?")
-      .run(accountId);
-    return this.get(accountId)?.failed_secret_attempts ?? 0;
+  /** Every account, by number. */
+  list(): AccountRow[] {
+    return this.db.prepare("SELECT * FROM accounts ORDER BY number").all() as AccountRow[];
   }
 
-  /** A right secret, or an operator's unlock, starts the count again. */
+  /**
+   * Counts a wrong secret for this account (across sessions and wallets). The one that completes
+   * `rule.afterFailures` in a row starts a cool-down instead; returns its end (epoch ms) then.
+   */
+  recordFailedSecret(accountId: string, now: number, rule: CoolDownRule): number | undefined {
+    return this.db.transaction((): number | undefined => {
+      this.db
+        .prepare(
+          "UPDATE accounts SET failed_secret_attempts = failed_secret_attempts + 1 WHERE account_id = ?",
+        )
+        .run(accountId);
+      const account = this.get(accountId);
+      if (!account || account.failed_secret_attempts < rule.afterFailures) return undefined;
+      return this.startCoolDown(accountId, now, rule);
+    })();
+  }
+
+  /** Starts the account's next cool-down now (the count of wrong secrets starts again after it). */
+  startCoolDown(accountId: string, now: number, rule: CoolDownRule): number {
+    return this.db.transaction((): number => {
+      const lockouts = (this.get(accountId)?.secret_lockouts ?? 0) + 1;
+      // firstMs · 2^(lockouts−1), capped; the exponent is bounded so the product stays finite.
+      const until = now + Math.min(rule.maxMs, rule.firstMs * 2 ** Math.min(lockouts - 1, 40));
+      this.db
+        .prepare(
+          `UPDATE accounts SET failed_secret_attempts = 0, secret_lockouts = ?, secret_locked_until = ?
+           WHERE account_id = ?`,
+        )
+        .run(lockouts, until, accountId);
+      return until;
+    })();
+  }
+
+  /** A right secret, or an operator's unlock: the count, the cool-downs and any cool-down end. */
   resetFailedSecrets(accountId: string): void {
-    this.db.prepare("UPDATE accounts SET failed_secret_attempts = 0 WHERE account_id = ?").run(accountId);
+    this.db
+      .prepare(
+        `UPDATE accounts SET failed_secret_attempts = 0, secret_lockouts = 0, secret_locked_until = NULL
+         WHERE account_id = ?`,
+      )
+      .run(accountId);
   }
 
   insertEntry(accountId: string, micros: number, reason: string, ref: string | null, now: number): void {

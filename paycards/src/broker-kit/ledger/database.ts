@@ -15,8 +15,12 @@ CREATE TABLE IF NOT EXISTS accounts (
   balance_micros INTEGER NOT NULL CHECK (balance_micros >= 0),
   -- The answer policy's secret (e.g. a PIN), salted and hashed; never the secret itself.
   secret_hash    TEXT,
-  -- Wrong secrets in a row, across Add Paycard sessions; the policy stops accepting at its limit.
+  -- Wrong secrets in a row, across Add Paycard sessions, since the last right one or cool-down.
   failed_secret_attempts INTEGER NOT NULL DEFAULT 0,
+  -- Cool-downs served since the last right secret (each one twice as long as the one before), and
+  -- the epoch ms until which Add Paycard for this account is refused (NULL: not cooling down).
+  secret_lockouts        INTEGER NOT NULL DEFAULT 0,
+  secret_locked_until    INTEGER,
   status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
   created_at     INTEGER NOT NULL
 );
@@ -173,6 +177,12 @@ function migrate(db: LedgerDatabase): void {
   const columns = (db.prepare("PRAGMA table_info(accounts)").all() as { name: string }[]).map((c) => c.name);
   if (!columns.includes("failed_secret_attempts")) {
     db.exec("ALTER TABLE accounts ADD COLUMN failed_secret_attempts INTEGER NOT NULL DEFAULT 0");
+  }
+  if (!columns.includes("secret_lockouts")) {
+    db.exec("ALTER TABLE accounts ADD COLUMN secret_lockouts INTEGER NOT NULL DEFAULT 0");
+  }
+  if (!columns.includes("secret_locked_until")) {
+    db.exec("ALTER TABLE accounts ADD COLUMN secret_locked_until INTEGER");
   }
   const outbox = (db.prepare("PRAGMA table_info(outbox)").all() as { name: string }[]).map((c) => c.name);
   if (!outbox.includes("batch_id")) db.exec("ALTER TABLE outbox ADD COLUMN batch_id TEXT");

@@ -33,7 +33,7 @@ export class Ledger {
   }
 }
 
-export type { AccountBalance, AccountRow, NewAccount } from "./accounts";
+export type { AccountBalance, AccountRow, CoolDownRule, NewAccount } from "./accounts";
 export type { CommitmentRow, CommitmentStatus } from "./commitments";
 export type { LedgerDatabase } from "./database";
 export type { StoredReply } from "./idempotency";
