@@ -27,7 +27,14 @@ describe("errors as a person reads them", () => {
     expect(e({ retryAfterMs: 15 * 60_000 })).toBe(`${words} Try again in 15 minutes.`);
     expect(e({ retryAfterSeconds: 30 })).toBe(`${words} Try again in 30 seconds.`);
     expect(e({ retryAt: "2025-03-05T12:01:00Z" })).toBe(`${words} Try again in 1 minute.`);
-    expect(e({ retryAt: "2025-03-05T15:00:00Z" })).toBe(`${words} Try again in 3 hours.`);
+    // The broker kit's shape: details.retryAfter, a timestamp.
+    expect(e({ attemptsLeft: 0, retryAfter: "2025-03-05T12:15:00.000Z" })).toBe(
+      `${words} No attempts left. Try again in 15 minutes.`,
+    );
+    expect(e({ retryAfter: 90 })).toBe(`${words} Try again in 2 minutes.`);
+    expect(e({ retryAt: "2025-03-05T15:00:00Z" })).toMatch(
+      new RegExp(`^${words} Try again after .*2025.*\\.$`),
+    );
     expect(e({ retryAt: "2025-03-05T11:00:00Z" })).toBe(`${words} You can try again now.`);
     expect(e({ attemptsLeft: 0, retryAfterMs: 60_000 })).toBe(
       `${words} No attempts left. Try again in 1 minute.`,

@@ -8,6 +8,7 @@ import { wordsFor } from "@quickpay/protocol/words";
 import type { ReactNode } from "react";
 import { createRoot } from "react-dom/client";
 import { WalletUnreachable } from "../../shared/reply";
+import { formatDateTime } from "./format";
 
 export function mount(node: ReactNode): void {
   const el = document.getElementById("root");
@@ -46,24 +47,29 @@ function attemptsLeft(details: unknown): string | undefined {
 }
 
 /**
- * "Try again in 5 minutes." from `details.retryAfterMs`, `details.retryAfterSeconds` or
- * `details.retryAt` (a timestamp) — the shapes a cool-down may come in; the first one present wins.
+ * "Try again in 15 minutes." from the cool-down in `details`: `retryAfter` (a timestamp, as the
+ * broker kit sends it; a number is seconds, as in HTTP's Retry-After), `retryAt` (a timestamp),
+ * `retryAfterMs` or `retryAfterSeconds` — the first one present wins. Waits of two hours or more
+ * name the local time instead ("Try again after 6 Mar 2025, 14:30.").
  */
 function retryAfter(details: unknown, now: Date): string | undefined {
-  const d = details as { retryAfterMs?: unknown; retryAfterSeconds?: unknown; retryAt?: unknown } | undefined;
-  let ms: number | undefined;
-  if (typeof d?.retryAfterMs === "number") ms = d.retryAfterMs;
-  else if (typeof d?.retryAfterSeconds === "number") ms = d.retryAfterSeconds * 1000;
-  else if (typeof d?.retryAt === "string") {
-    const at = Date.parse(d.retryAt);
-    if (!Number.isNaN(at)) ms = at - now.getTime();
-  }
-  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  const d = details as Record<string, unknown> | undefined;
+  if (!d || typeof d !== "object") return undefined;
+  const at = (v: unknown) =>
+    typeof v === "string" && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined;
+  let until: number | undefined;
+  if (at(d.retryAfter) !== undefined) until = at(d.retryAfter);
+  else if (typeof d.retryAfter === "number") until = now.getTime() + d.retryAfter * 1000;
+  else if (at(d.retryAt) !== undefined) until = at(d.retryAt);
+  else if (typeof d.retryAfterMs === "number") until = now.getTime() + d.retryAfterMs;
+  else if (typeof d.retryAfterSeconds === "number") until = now.getTime() + d.retryAfterSeconds * 1000;
+  if (until === undefined || !Number.isFinite(until)) return undefined;
+  const ms = until - now.getTime();
   if (ms <= 1000) return "You can try again now.";
-  const minutes = Math.ceil(ms / 60_000);
   if (ms < 60_000) return `Try again in ${Math.ceil(ms / 1000)} seconds.`;
+  const minutes = Math.ceil(ms / 60_000);
   if (minutes < 120) return `Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
-  return `Try again in ${Math.ceil(minutes / 60)} hours.`;
+  return `Try again after ${formatDateTime(new Date(until).toISOString())}.`;
 }
 
 /** An error as every Wallet page shows it: words on screen, the code in `data-error-code`. */
