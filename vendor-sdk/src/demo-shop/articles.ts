@@ -1,4 +1,7 @@
-/** The Daily Cent's articles: a public teaser each, and a body sold for one cent. */
+/**
+ * The Daily Cent's articles: a public teaser each, and a body sold for one cent. A bought article
+ * stays bought ("forever" receipts): the Wallet can bring it back on every visit.
+ */
 import type { Item } from "../server/config";
 
 export interface Article extends Item {
@@ -22,6 +25,7 @@ export const articles: Article[] = [
       "opponents wanted the original green restored.</p><p>Painting starts in the spring.</p>",
     description: "Article: Town Council Votes to Paint the Bridge Blue",
     amount: ONE_CENT,
+    receipt: "forever",
     markup: "element",
   },
   {
@@ -33,6 +37,7 @@ export const articles: Article[] = [
       "<p>The prize comes with a year's supply of flour, which she says will last about a month.</p>",
     description: "Article: Local Baker Wins National Sourdough Prize",
     amount: ONE_CENT,
+    receipt: "forever",
     markup: "element",
   },
   {
@@ -44,6 +49,7 @@ export const articles: Article[] = [
       "as easily as a hundred dollars.</p><p>The rest is up to readers.</p>",
     description: "Article: Why One-Cent Articles Might Save Journalism",
     amount: ONE_CENT,
+    receipt: "forever",
     markup: "data-attributes",
   },
 ];

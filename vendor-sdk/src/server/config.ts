@@ -10,7 +10,15 @@ export interface Item {
   /** Shown to the shopper in the Wallet's confirmation window. */
   description: string;
   amount: MoneyWire;
+  /**
+   * How long a bought item is re-delivered to a Wallet that re-presents its receipt, signed into the
+   * order as `receiptUntil`: "forever" (the default: an article), "once" (a game round: only the
+   * Wallet's own retries until the endorsement expires) or for `validForMs` after the order was made.
+   */
+  receipt?: ReceiptPolicy;
 }
+
+export type ReceiptPolicy = "forever" | "once" | { validForMs: number };
 
 export interface Catalog<I extends Item = Item> {
   get(itemId: string): Promise<I | undefined>;

@@ -16,6 +16,7 @@ import {
   itemIdOf,
   MAX_ITEM_ID_LENGTH,
   orderIdFor,
+  receiptUntilFor,
   verifyEndorsement,
   verifyOwnOrder,
 } from "./orders";
@@ -71,6 +72,37 @@ describe("building orders", () => {
     expect(itemIdOf("hand-made-order")).toBeUndefined();
     expect(() => orderIdFor("x".repeat(MAX_ITEM_ID_LENGTH + 1))).toThrow(QuickPayError);
     expect(orderIdFor("x".repeat(MAX_ITEM_ID_LENGTH)).length).toBe(100);
+  });
+
+  it("signs the item's receipt policy as receiptUntil: forever by default, a time, or none for once", () => {
+    expect(buildOrder({ vendorId, item, deliveryUrl, now }).receiptUntil).toBe("forever");
+    expect(
+      buildOrder({ vendorId, item: { ...item, receipt: "forever" }, deliveryUrl, now }).receiptUntil,
+    ).toBe("forever");
+    expect(buildOrder({ vendorId, item: { ...item, receipt: "once" }, deliveryUrl, now })).not.toHaveProperty(
+      "receiptUntil",
+    );
+    const timed = buildOrder({
+      vendorId,
+      item: { ...item, receipt: { validForMs: 86_400_000 } },
+      deliveryUrl,
+      now,
+    });
+    expect(timed.receiptUntil).toBe("2026-11-22T05:00:00.000Z");
+  });
+
+  it("refuses a receipt policy that is none of those, as the catalogue's fault (internal)", () => {
+    for (const bad of [
+      { validForMs: 0 },
+      { validForMs: -5 },
+      { validForMs: 1.5 },
+      { validForMs: 1e300 },
+      "always",
+    ]) {
+      expect(() => receiptUntilFor("article-1", bad as never, now)).toThrow(
+        expect.objectContaining({ code: "internal", message: expect.stringContaining("article-1") }),
+      );
+    }
   });
 
   it("refuses an item whose price is not money, as the catalogue's fault (internal)", () => {

@@ -13,7 +13,7 @@ import {
   sameMoney,
   signOrder,
 } from "@quickpay/protocol";
-import type { Item } from "./config";
+import type { Item, ReceiptPolicy } from "./config";
 
 export const DEFAULT_ORDER_TTL_MS = 10 * 60_000;
 
@@ -46,6 +46,33 @@ export interface BuildOrderArgs {
   ttlMs?: number;
 }
 
+/**
+ * The item's receipt policy as the order's `receiptUntil`: "forever" (the default), an ISO time
+ * `validForMs` after the order was made, or absent for "once". `internal` for a policy that is
+ * none of these — the catalogue's fault.
+ */
+export function receiptUntilFor(
+  itemId: string,
+  policy: ReceiptPolicy | undefined,
+  createdAt: Date,
+): { receiptUntil?: Order["receiptUntil"] } {
+  if (policy === undefined || policy === "forever") return { receiptUntil: "forever" };
+  if (policy === "once") return {};
+  const ms = (policy as { validForMs?: unknown } | null)?.validForMs;
+  if (
+    typeof ms !== "number" ||
+    !Number.isSafeInteger(ms) ||
+    ms <= 0 ||
+    Number.isNaN(new Date(createdAt.getTime() + ms).getTime())
+  ) {
+    throw new QuickPayError(
+      "internal",
+      `item ${itemId} has an invalid receipt policy: expected "forever", "once" or { validForMs: a positive integer }, got ${JSON.stringify(policy)}`,
+    );
+  }
+  return { receiptUntil: new Date(createdAt.getTime() + ms).toISOString() };
+}
+
 /** A micro order for one item, validated (and its money normalised) by the protocol's schema. */
 export function buildOrder({ vendorId, item, deliveryUrl, now, ttlMs }: BuildOrderArgs): Order {
   const parsed = Order.safeParse({
@@ -55,6 +82,7 @@ export function buildOrder({ vendorId, item, deliveryUrl, now, ttlMs }: BuildOrd
     amount: item.amount,
     description: item.description,
     deliveryUrl,
+    ...receiptUntilFor(item.id, item.receipt, now),
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + (ttlMs ?? DEFAULT_ORDER_TTL_MS)).toISOString(),
   });
