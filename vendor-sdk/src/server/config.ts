@@ -1,5 +1,6 @@
 /** What a vendor hands `createVendorHandlers`: its identity, its catalogue, how it delivers. */
 import type { FetchLike, MoneyWire, Order } from "@quickpay/protocol";
+import type { VendorEvent } from "./events";
 import type { VendorStore } from "./store";
 import type { DeliveredContent } from "./types";
 
@@ -39,7 +40,13 @@ export interface VendorConfig<I extends Item = Item> {
   /** The System Host: directory lookups and Register Delivery. */
   hostUrl: string;
   catalog: Catalog<I>;
-  /** Produces the goods once the broker has confirmed the endorsement is live. */
+  /**
+   * Produces the goods for an accepted order. Called before Check Commit, and at most once per
+   * commitment once it succeeds (its result is stored); its result is released to the Wallet only
+   * after the broker confirmed the commitment live, so it must tolerate an order that ends unpaid.
+   * A throw is logged, reported as a `deliver_failed` event, and answered `delivery_failed` (503):
+   * the Wallet resends and the order continues from there.
+   */
   deliver(item: I, order: Order): Promise<DeliveredContent>;
   /** How long an order may wait for its payment; default 10 minutes. */
   orderTtlMs?: number;
@@ -55,9 +62,17 @@ export interface VendorConfig<I extends Item = Item> {
   store?: VendorStore;
   /** How long a broker's directory entry is trusted before it is looked up again; default 1 minute (DEFAULT_DIRECTORY_TTL_MS). */
   directoryTtlMs?: number;
-  /** How long the first Register Delivery attempt may take before the purchase goes on; default 3 s. */
+  /** How long one Register Delivery attempt may take; default 3 s. */
   registerTimeoutMs?: number;
-  /** How often the outbox is retried in the background; default 30 s; 0 disables the timer. */
-  outboxRetryMs?: number;
+  /**
+   * Resend Register Delivery in the background on the retry policy's timer (default true); false
+   * leaves resends to `flushOutbox()` (tests). The first send after a delivery happens either way.
+   */
+  outboxTimer?: boolean;
   logger?: VendorLogger;
+  /**
+   * Hears every step of Request Order Delivery (see `VendorEvent`), awaited before the step goes on;
+   * an exception from it is logged and ignored.
+   */
+  onEvent?: (event: VendorEvent) => void | Promise<void>;
 }

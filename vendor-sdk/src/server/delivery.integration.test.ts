@@ -84,7 +84,7 @@ beforeAll(async () => {
     },
     now: () => new Date(Date.now() + skewMs),
     fetch: countingFetch,
-    outboxRetryMs: 0,
+    outboxTimer: false,
   });
   served = await serveFetch(
     async (req) => (await handlers.handle(req)) ?? new Response(null, { status: 404 }),
@@ -95,7 +95,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  handlers?.close();
+  await handlers?.close();
   await served?.close();
   await bank?.close();
   await host?.close();
@@ -127,9 +127,11 @@ describe("Request Order Delivery with a real host and broker", () => {
       content: { mediaType: "text/html", body: "<p>The full text of article-1.</p>" },
     });
     expect(checkCommits).toBe(before + 1);
+    // Register Delivery went out right after the delivery was recorded, not before the reply:
+    // the flush waits for that send (or makes it) and leaves nothing behind.
+    expect(await handlers.flushOutbox()).toMatchObject({ pending: 0 });
     const recorded = await status(reply.orderDigest);
     expect(recorded.delivery).toMatchObject({ from: vendorId, commitId: reply.commitId, vendorId });
-    expect(await handlers.flushOutbox()).toEqual({ sent: 0, pending: 0 });
   });
 
   it("answers a repeated request with the same delivery, without a second Check Commit", async () => {
@@ -184,7 +186,7 @@ describe("Request Order Delivery with a real host and broker", () => {
     expect(r).toMatchObject({ status: 404, json: { error: { code: "unknown_player" } } });
   });
 
-  it("passes on the broker's refusal of a commitment it never made (unknown_commit) and delivers nothing", async () => {
+  it("passes on the broker's refusal of a commitment it never made (unknown_commit), releases nothing, and keeps the refusal", async () => {
     const order = await getOrder();
     // Signed with the demo bank's committed DEMO key: authentic-looking, but never endorsed.
     const endorsement = await signEndorsement(demoBrokerPrivateKey, {
@@ -195,11 +197,17 @@ describe("Request Order Delivery with a real host and broker", () => {
       brokerId: bank.brokerId,
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
     });
-    const delivered = deliveredItems.length;
+    const before = checkCommits;
     const r = await requestDelivery({ order, endorsement });
     expect(r.status).toBe(404);
     expect(r.json.error.code).toBe("unknown_commit");
-    expect(deliveredItems).toHaveLength(delivered);
+    expect(r.json).not.toHaveProperty("content");
+    expect(checkCommits).toBe(before + 1);
+    // Definitive: the repeat gets the stored refusal, without asking the broker again.
+    const again = await requestDelivery({ order, endorsement });
+    expect(again).toMatchObject({ status: 404, json: { error: { code: "unknown_commit" } } });
+    expect(checkCommits).toBe(before + 1);
+    await handlers.flushOutbox();
     expect((await status(orderDigest(order.order))).delivery).toBeNull();
   });
 
@@ -212,7 +220,7 @@ describe("Request Order Delivery with a real host and broker", () => {
       hostUrl: host.url,
       catalog: { get: async (id) => articles[id] },
       deliver: async () => ({ mediaType: "text/plain", body: "never" }),
-      outboxRetryMs: 0,
+      outboxTimer: false,
     });
     const served2 = await serveFetch(
       async (req) => (await stranger.handle(req)) ?? new Response(null, { status: 404 }),
@@ -233,7 +241,7 @@ describe("Request Order Delivery with a real host and broker", () => {
       expect(r.json.error.code).toBe("internal");
       expect(r.json.error.details.brokerError).toMatch(/^[a-z_]+$/);
     } finally {
-      stranger.close();
+      await stranger.close();
       await served2.close();
     }
   });

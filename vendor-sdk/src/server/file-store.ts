@@ -1,11 +1,12 @@
 /**
  * A durable VendorStore in one JSON-lines file (no database needed): every change is one appended,
  * fsync'ed line, replayed on open and compacted then. A torn last line from a crash is skipped —
- * it was never acknowledged, because the reply is only sent after the line is on disk.
+ * it was never acted on, because the handlers go on only after the line is on disk.
  */
 import fs from "node:fs";
 import path from "node:path";
 import {
+  type DeliveredDelivery,
   type DeliveryRecord,
   type DeliverySettlement,
   MemoryVendorStore,
@@ -13,11 +14,31 @@ import {
 } from "./store";
 
 type Line =
-  /** `registration` is absent once compaction found it acknowledged. */
+  /** A delivery's whole record in its new state; `registration` rides along with the move to DELIVERED. */
   | { k: "delivery"; record: DeliveryRecord; registration?: PendingRegistration }
   | { k: "attempt"; registration: PendingRegistration }
   | { k: "registered"; messageId: string }
   | { k: "settled"; commitIds: string[]; settlement: DeliverySettlement };
+
+/** What a store file holds once replayed. */
+export interface VendorStoreContents {
+  deliveries: Map<string, DeliveryRecord>;
+  /** Registrations the host has not acknowledged, by message id. */
+  pending: Map<string, PendingRegistration>;
+}
+
+/**
+ * Reads a store file without opening it for writing and without compacting it: safe beside the
+ * process that owns it (e.g. a test reading a running shop's records). A line being written at that
+ * moment is skipped like a torn one. An absent file reads as empty.
+ */
+export function readVendorStoreFile(file: string): {
+  deliveries: DeliveryRecord[];
+  pending: PendingRegistration[];
+} {
+  const contents = replay(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
+  return { deliveries: [...contents.deliveries.values()], pending: [...contents.pending.values()] };
+}
 
 export class JsonLinesVendorStore extends MemoryVendorStore {
   private fd: number;
@@ -26,12 +47,21 @@ export class JsonLinesVendorStore extends MemoryVendorStore {
   constructor(private readonly file: string) {
     super();
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    if (fs.existsSync(file)) this.replay(fs.readFileSync(file, "utf8"));
+    if (fs.existsSync(file)) {
+      const contents = replay(fs.readFileSync(file, "utf8"));
+      for (const [id, record] of contents.deliveries) this.deliveries.set(id, record);
+      for (const [id, registration] of contents.pending) this.pending.set(id, registration);
+    }
     this.compact();
     this.fd = fs.openSync(file, "a", 0o600);
   }
 
-  override async recordDelivery(record: DeliveryRecord, registration: PendingRegistration) {
+  override async saveDelivery(record: DeliveryRecord) {
+    this.append({ k: "delivery", record });
+    await super.saveDelivery(record);
+  }
+
+  override async recordDelivery(record: DeliveredDelivery, registration: PendingRegistration) {
     this.append({ k: "delivery", record, registration });
     await super.recordDelivery(record, registration);
   }
@@ -62,33 +92,6 @@ export class JsonLinesVendorStore extends MemoryVendorStore {
     fs.fdatasyncSync(this.fd);
   }
 
-  private replay(text: string) {
-    for (const raw of text.split("\n")) {
-      if (raw.trim() === "") continue;
-      let line: Line;
-      try {
-        line = JSON.parse(raw) as Line;
-      } catch {
-        continue;
-      }
-      if (line.k === "delivery") {
-        this.deliveries.set(line.record.commitId, line.record);
-        if (line.registration) this.pending.set(line.registration.messageId, line.registration);
-      } else if (line.k === "attempt") {
-        if (this.pending.has(line.registration.messageId)) {
-          this.pending.set(line.registration.messageId, line.registration);
-        }
-      } else if (line.k === "registered") {
-        this.pending.delete(line.messageId);
-      } else if (line.k === "settled") {
-        for (const id of line.commitIds) {
-          const record = this.deliveries.get(id);
-          if (record) this.deliveries.set(id, { ...record, settlement: line.settlement });
-        }
-      }
-    }
-  }
-
   /** Rewrites the file as one line per delivery (with its registration if still pending). */
   private compact() {
     const tmp = `${this.file}.tmp`;
@@ -108,3 +111,62 @@ export class JsonLinesVendorStore extends MemoryVendorStore {
     fs.renameSync(tmp, this.file);
   }
 }
+
+function replay(text: string): VendorStoreContents {
+  const deliveries = new Map<string, DeliveryRecord>();
+  const pending = new Map<string, PendingRegistration>();
+  for (const raw of text.split("\n")) {
+    if (raw.trim() === "") continue;
+    let line: Line;
+    try {
+      line = JSON.parse(raw) as Line;
+    } catch {
+      continue;
+    }
+    if (line.k === "delivery") {
+      const record = upgrade(line.record);
+      if (record) deliveries.set(record.commitId, record);
+      if (line.registration) pending.set(line.registration.messageId, line.registration);
+    } else if (line.k === "attempt") {
+      if (pending.has(line.registration.messageId))
+        pending.set(line.registration.messageId, line.registration);
+    } else if (line.k === "registered") {
+      pending.delete(line.messageId);
+    } else if (line.k === "settled") {
+      for (const id of line.commitIds) {
+        const record = deliveries.get(id);
+        if (record?.state === "delivered") deliveries.set(id, { ...record, settlement: line.settlement });
+      }
+    }
+  }
+  return { deliveries, pending };
+}
+
+/**
+ * Lines written by v0.1 (never released) knew only finished deliveries, without a state: they are
+ * read as DELIVERED so their receipts and settlement carry on. Their item id was never stored (""),
+ * and one without an endorsement could never be settled, so it is dropped.
+ */
+function upgrade(record: DeliveryRecord | LegacyDelivery): DeliveryRecord | undefined {
+  if ("state" in record) return record;
+  if (!record.endorsement) return undefined;
+  return {
+    state: "delivered",
+    commitId: record.commitId,
+    orderDigest: record.orderDigest,
+    itemId: "",
+    requestDigest: record.requestDigest,
+    endorsement: record.endorsement,
+    acceptedAt: record.reply.deliveredAt,
+    attempts: 0,
+    reply: record.reply,
+    ...(record.settlement ? { settlement: record.settlement } : {}),
+  };
+}
+
+type LegacyDelivery = Omit<
+  DeliveredDelivery,
+  "state" | "itemId" | "acceptedAt" | "attempts" | "endorsement"
+> & {
+  endorsement?: DeliveredDelivery["endorsement"];
+};

@@ -41,7 +41,7 @@ beforeAll(async () => {
       delivered.push(item.id);
       return { mediaType: "text/plain", body: "never" };
     },
-    outboxRetryMs: 0,
+    outboxTimer: false,
   });
   served = await serveFetch(
     async (req) => (await handlers.handle(req)) ?? new Response("nope", { status: 404 }),
@@ -49,7 +49,7 @@ beforeAll(async () => {
   endpoint = `${served.url}/shop/quickpay`;
 });
 afterAll(async () => {
-  handlers.close();
+  await handlers.close();
   await served.close();
 });
 

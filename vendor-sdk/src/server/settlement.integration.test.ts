@@ -51,7 +51,7 @@ beforeAll(async () => {
       get: async (id) => ({ id, description: `Article ${id}`, amount: { currency: "USD", value: "0.01" } }),
     },
     deliver: async (item) => ({ mediaType: "text/plain", body: `The text of ${item.id}` }),
-    outboxRetryMs: 0,
+    outboxTimer: false,
   });
   served = await serveFetch(
     async (req) => (await handlers.handle(req)) ?? new Response(null, { status: 404 }),
@@ -63,7 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  handlers?.close();
+  await handlers?.close();
   await served?.close();
   await bank?.close();
   await host?.close();
@@ -76,6 +76,8 @@ async function buy(): Promise<string> {
   const order = SignedOrder.parse(r.json);
   const endorsement = await wallet.inquirePayment(order);
   const reply = await sendMessage(endpoint, "RequestOrderDelivery", { order, endorsement });
+  // Register Delivery goes out in the background after the reply; the host's vote needs it.
+  await handlers.flushOutbox();
   await bank.server.flushOutbox();
   return reply.orderDigest;
 }

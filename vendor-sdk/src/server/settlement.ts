@@ -20,7 +20,7 @@ import {
   signEnvelope,
 } from "@quickpay/protocol";
 import type { VendorLogger } from "./config";
-import type { DeliveryRecord, DeliverySettlement, VendorStore } from "./store";
+import type { DeliveredDelivery, DeliverySettlement, VendorStore } from "./store";
 
 export interface SettlementConfig {
   vendorId: string;
@@ -51,7 +51,8 @@ export interface SettleReport {
 /** Broker refusals the host path cannot change: the order is closed either way. */
 const FINAL = new Set(["already_settled", "revoked"]);
 
-type Pending = DeliveryRecord & { endorsement: NonNullable<DeliveryRecord["endorsement"]> };
+/** Only DELIVERED orders are ever settled: the shopper has the content, the broker confirmed it live. */
+type Pending = DeliveredDelivery;
 
 export async function settlePending(config: SettlementConfig): Promise<SettleReport> {
   const now = config.now ?? (() => new Date());
@@ -84,7 +85,7 @@ export async function settlePending(config: SettlementConfig): Promise<SettleRep
     list.push(...records.map((r) => r.orderDigest));
   };
 
-  const pending = (await config.store.unsettledDeliveries()).filter((d): d is Pending => !!d.endorsement);
+  const pending = (await config.store.unsettledDeliveries()).filter((d) => d.state === "delivered");
   const byBroker = new Map<string, Pending[]>();
   for (const d of pending) {
     const brokerId = d.endorsement.endorsement.brokerId;

@@ -1,22 +1,67 @@
 /**
- * Where the vendor keeps what must survive: each delivery (so a repeated Request Order Delivery gets
- * the same answer without claiming the commitment twice) and the Register Delivery outbox (so an
- * acknowledged delivery always reaches the host, however long the host is away).
+ * Where the vendor keeps what must survive: each Request Order Delivery as a durable state machine
+ * (so a repeat continues from where the last one stopped, never calls `deliver()` twice after it
+ * succeeded and never claims the commitment twice) and the Register Delivery outbox (so a delivery
+ * always reaches the host, however long the host is away).
  */
-import type { RegistrationFacts, SignedEndorsement } from "@quickpay/protocol";
-import type { DeliveryReply } from "./types";
+import type {
+  AttemptError,
+  ErrorCode,
+  GiveUpReason,
+  RegistrationFacts,
+  SignedEndorsement,
+} from "@quickpay/protocol";
+import type { DeliveredContent, DeliveryReply } from "./types";
 
-export interface DeliveryRecord {
+/**
+ * ACCEPTED (recorded before `deliver()` runs) → PREPARED (the content, kept; Check Commit may have
+ * been sent from here on) → DELIVERED (the broker said live; the content is released), or REFUSED
+ * (definitively, with the refusal every repeat gets again).
+ */
+export type DeliveryState = "accepted" | "prepared" | "delivered" | "refused";
+
+interface DeliveryRecordBase {
   commitId: string;
   orderDigest: string;
-  /** SHA-256 of the request's canonical JSON: a byte-identical repeat is answered without re-checking. */
+  /** The catalogue item the order is for (from the vendor's own order id). */
+  itemId: string;
+  /** SHA-256 of the request's canonical JSON: a byte-identical repeat skips re-verification. */
   requestDigest: string;
-  reply: DeliveryReply;
   /** The broker's endorsement the Wallet presented: what Settle With Broker / Host claims payment with. */
-  endorsement?: SignedEndorsement;
+  endorsement: SignedEndorsement;
+  acceptedAt: string;
+  /** Failed `deliver()` calls so far. */
+  attempts: number;
+  /** The last failure on the way (a `deliver()` that threw, a Check Commit that did not get through). */
+  lastError?: AttemptError & { at: string };
+}
+
+export interface AcceptedDelivery extends DeliveryRecordBase {
+  state: "accepted";
+}
+
+export interface PreparedDelivery extends DeliveryRecordBase {
+  state: "prepared";
+  /** What `deliver()` produced; released only once Check Commit says live. */
+  content: DeliveredContent;
+  preparedAt: string;
+}
+
+export interface DeliveredDelivery extends DeliveryRecordBase {
+  state: "delivered";
+  /** The answer every repeat gets while the receipt is good (same content, same `deliveredAt`). */
+  reply: DeliveryReply;
   /** Set once the order is paid (or can never be): `settlePending` skips it from then on. */
   settlement?: DeliverySettlement;
 }
+
+export interface RefusedDelivery extends DeliveryRecordBase {
+  state: "refused";
+  refusal: { code: ErrorCode; message: string };
+  refusedAt: string;
+}
+
+export type DeliveryRecord = AcceptedDelivery | PreparedDelivery | DeliveredDelivery | RefusedDelivery;
 
 /**
  * How a delivered order was closed: paid under a broker statement (`broker`, ref = statement id),
@@ -34,29 +79,41 @@ export interface PendingRegistration {
   messageId: string;
   facts: RegistrationFacts;
   queuedAt: string;
+  /** Failed attempts so far. */
   attempts: number;
   /** Not retried before this time (backoff after failures). */
   nextAttemptAt: string;
   lastError?: string;
+  /**
+   * The host refused it (it will not succeed as sent): the timer leaves it alone, `flushOutbox()`
+   * still tries it (an operator's retry once the cause is fixed).
+   */
+  gaveUp?: { at: string; reason: GiveUpReason; code: string };
 }
 
 export interface VendorStore {
   findDelivery(commitId: string): Promise<DeliveryRecord | undefined>;
-  /** Records a delivery and queues its registration: both or neither, durably, before the reply. */
-  recordDelivery(record: DeliveryRecord, registration: PendingRegistration): Promise<void>;
+  /**
+   * Writes a delivery's new state — accepted, a failed attempt, prepared, refused — durably before
+   * it resolves: the handlers act on a state only once it is stored.
+   */
+  saveDelivery(record: DeliveryRecord): Promise<void>;
+  /** The move to DELIVERED and its queued registration: both or neither, durably, before the reply. */
+  recordDelivery(record: DeliveredDelivery, registration: PendingRegistration): Promise<void>;
+  /** Every registration the host has not acknowledged (given up ones included). */
   pendingRegistrations(): Promise<PendingRegistration[]>;
-  /** After a failed attempt: the new attempt count, backoff and error. */
+  /** After a failed attempt: the new attempt count, backoff, error (or that it was given up). */
   updateRegistration(registration: PendingRegistration): Promise<void>;
   /** Called when the host acknowledged the registration. */
   completeRegistration(messageId: string): Promise<void>;
-  /** Deliveries with an endorsement and no settlement yet, oldest first. */
-  unsettledDeliveries(): Promise<DeliveryRecord[]>;
-  /** Closes these deliveries (by commit id) for settlement, durably. */
+  /** DELIVERED records with no settlement yet, oldest first: nothing else is ever settled. */
+  unsettledDeliveries(): Promise<DeliveredDelivery[]>;
+  /** Closes these deliveries (by commit id) for settlement, durably; records not DELIVERED are left alone. */
   markSettled(commitIds: string[], settlement: DeliverySettlement): Promise<void>;
   close?(): Promise<void>;
 }
 
-/** The default: fine for tests and for shops that accept losing the outbox on a restart. */
+/** The default: fine for tests and for shops that accept losing every record on a restart. */
 export class MemoryVendorStore implements VendorStore {
   protected readonly deliveries = new Map<string, DeliveryRecord>();
   protected readonly pending = new Map<string, PendingRegistration>();
@@ -65,7 +122,11 @@ export class MemoryVendorStore implements VendorStore {
     return this.deliveries.get(commitId);
   }
 
-  async recordDelivery(record: DeliveryRecord, registration: PendingRegistration) {
+  async saveDelivery(record: DeliveryRecord) {
+    this.deliveries.set(record.commitId, record);
+  }
+
+  async recordDelivery(record: DeliveredDelivery, registration: PendingRegistration) {
     this.deliveries.set(record.commitId, record);
     this.pending.set(registration.messageId, registration);
   }
@@ -83,13 +144,15 @@ export class MemoryVendorStore implements VendorStore {
   }
 
   async unsettledDeliveries() {
-    return [...this.deliveries.values()].filter((d) => d.endorsement && !d.settlement);
+    return [...this.deliveries.values()].filter(
+      (d): d is DeliveredDelivery => d.state === "delivered" && !d.settlement,
+    );
   }
 
   async markSettled(commitIds: string[], settlement: DeliverySettlement) {
     for (const id of commitIds) {
       const record = this.deliveries.get(id);
-      if (record) this.deliveries.set(id, { ...record, settlement });
+      if (record?.state === "delivered") this.deliveries.set(id, { ...record, settlement });
     }
   }
 }
