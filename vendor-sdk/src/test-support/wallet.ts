@@ -23,6 +23,8 @@ export async function createTestWallet(
   hostUrl: string,
   bankUrl: string,
   account: { accountNumber: string; pin: string },
+  /** The wallet's clock for its envelopes' `at` (tests that move every player's clock together). */
+  now: () => Date = () => new Date(),
 ): Promise<TestWallet> {
   const keys = generateKeyPair();
   const walletId = playerIdFor("wallet", keys.publicKey);
@@ -30,20 +32,27 @@ export async function createTestWallet(
   await sendMessage(
     hostUrl,
     "RegisterWallet",
-    await signEnvelope(signer, "RegisterWallet", { publicKey: keys.publicKey }),
+    await signEnvelope(signer, "RegisterWallet", { publicKey: keys.publicKey }, { at: now() }),
   );
   const questions = await sendMessage(
     bankUrl,
     "ConfirmPaycard",
-    await signEnvelope(signer, "ConfirmPaycard", { walletId, moduleId: "demo-bank", version: "1.0.0" }),
+    await signEnvelope(
+      signer,
+      "ConfirmPaycard",
+      { walletId, moduleId: "demo-bank", version: "1.0.0" },
+      { at: now() },
+    ),
   );
   const bound = await sendMessage(
     bankUrl,
     "AnswerResponse",
-    await signEnvelope(signer, "AnswerResponse", {
-      sessionId: questions.sessionId,
-      answers: { accountNumber: account.accountNumber, pin: account.pin },
-    }),
+    await signEnvelope(
+      signer,
+      "AnswerResponse",
+      { sessionId: questions.sessionId, answers: { accountNumber: account.accountNumber, pin: account.pin } },
+      { at: now() },
+    ),
   );
   return {
     walletId,
@@ -51,15 +60,20 @@ export async function createTestWallet(
       const reply = await sendMessage(
         bankUrl,
         "InquiryPayment",
-        await signEnvelope(signer, "InquiryPayment", {
-          paycardId: bound.paycardId,
-          credential: bound.credential,
-          orderDigest: orderDigest(order),
-          vendorId: order.vendorId,
-          amount: order.amount,
-          kind: order.kind,
-          orderExpiresAt: order.expiresAt,
-        }),
+        await signEnvelope(
+          signer,
+          "InquiryPayment",
+          {
+            paycardId: bound.paycardId,
+            credential: bound.credential,
+            orderDigest: orderDigest(order),
+            vendorId: order.vendorId,
+            amount: order.amount,
+            kind: order.kind,
+            orderExpiresAt: order.expiresAt,
+          },
+          { at: now() },
+        ),
       );
       return reply.endorsement;
     },
