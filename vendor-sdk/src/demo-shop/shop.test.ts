@@ -14,6 +14,8 @@ import {
   sendMessage,
 } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { VendorEvent } from "../server/events";
+import { readVendorStoreFile } from "../server/file-store";
 import { postJson } from "../test-support/serve";
 import { createTestWallet } from "../test-support/wallet";
 import { articles } from "./articles";
@@ -121,6 +123,79 @@ describe("The Daily Cent", () => {
       expect(entry).toMatchObject({ origins: [again.url], endpoint: again.endpoint });
     } finally {
       await again.close();
+    }
+  });
+
+  it("takes the fault harness's hooks: a deliver() wrapper, onEvent, settle() and flushOutbox()", async () => {
+    const dataDir = path.join(dir, "hooked-shop");
+    const events: VendorEvent[] = [];
+    let failNext = true;
+    const hooked = await startDemoShop({
+      hostUrl: host.url,
+      dataDir,
+      onEvent: (event) => {
+        events.push(event);
+      },
+      wrapDeliver: (deliver) => async (article, order) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error("the article database is down");
+        }
+        return deliver(article, order);
+      },
+    });
+    try {
+      const wallet = await createTestWallet(host.url, bank.url, bank.accounts[0]!);
+      const order = SignedOrder.parse(
+        (await postJson(`${hooked.endpoint}/v1/get-order`, { itemId: "article-3" })).json,
+      );
+      expect(order.order.receiptUntil).toBe("forever");
+      const endorsement = await wallet.inquirePayment(order);
+      const body = { order, endorsement };
+      const failed = await postJson(`${hooked.endpoint}/v1/request-order-delivery`, body);
+      expect(failed).toMatchObject({ status: 503, json: { error: { code: "delivery_failed" } } });
+      const delivered = await postJson(`${hooked.endpoint}/v1/request-order-delivery`, body);
+      expect(delivered.json.content).toEqual({ mediaType: "text/html", body: articles[2]!.bodyHtml });
+      expect(events.map((e) => e.type)).toEqual([
+        "order_accepted",
+        "deliver_failed",
+        "answered",
+        "order_prepared",
+        "commit_checked",
+        "order_delivered",
+        "answered",
+      ]);
+
+      expect(await hooked.flushOutbox()).toMatchObject({ pending: 0 });
+      await bank.server.flushOutbox();
+      const report = await hooked.settle();
+      expect(report.byBroker).toEqual([delivered.json.orderDigest]);
+      const [record] = readVendorStoreFile(path.join(dataDir, "deliveries.jsonl")).deliveries;
+      expect(record).toMatchObject({ state: "delivered", settlement: { outcome: "broker" } });
+    } finally {
+      await hooked.close();
+    }
+  });
+
+  it("settles in the background every settleEveryMs", async () => {
+    const dataDir = path.join(dir, "settling-shop");
+    const settling = await startDemoShop({ hostUrl: host.url, dataDir, settleEveryMs: 50 });
+    try {
+      const wallet = await createTestWallet(host.url, bank.url, bank.accounts[0]!);
+      const order = SignedOrder.parse(
+        (await postJson(`${settling.endpoint}/v1/get-order`, { itemId: "article-1" })).json,
+      );
+      const endorsement = await wallet.inquirePayment(order);
+      const reply = await sendMessage(settling.endpoint, "RequestOrderDelivery", { order, endorsement });
+      const file = path.join(dataDir, "deliveries.jsonl");
+      // Waits for a visible state (the store's settlement line), not for a time.
+      await expect
+        .poll(() => readVendorStoreFile(file).deliveries.find((d) => d.commitId === reply.commitId), {
+          timeout: 30_000,
+        })
+        .toMatchObject({ state: "delivered", settlement: { outcome: "broker" } });
+    } finally {
+      await settling.close();
     }
   });
 });

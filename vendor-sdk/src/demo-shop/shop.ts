@@ -5,16 +5,20 @@
  */
 import path from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
-import { QuickPayError } from "@quickpay/protocol";
+import { type Order, QuickPayError } from "@quickpay/protocol";
 import { Hono } from "hono";
 import pino from "pino";
 import { buildButton } from "../button/build";
+import type { VendorEvent } from "../server/events";
 import { JsonLinesVendorStore } from "../server/file-store";
 import { createVendorHandlers } from "../server/handlers";
 import { errorResponse } from "../server/http";
+import type { FlushResult } from "../server/outbox";
 import { registerVendor } from "../server/register";
+import type { SettleReport } from "../server/settlement";
 import { MemoryVendorStore, type VendorStore } from "../server/store";
-import { articleCatalog, articles } from "./articles";
+import type { DeliveredContent } from "../server/types";
+import { type Article, articleCatalog, articles } from "./articles";
 import { loadOrCreateVendorKey } from "./keys";
 import { frontPage, getWalletPage, SHOP_NAME } from "./pages";
 
@@ -25,7 +29,18 @@ export interface DemoShopOptions {
   /** Keeps the vendor key and the delivery outbox; both in memory (a new vendor each run) when omitted. */
   dataDir?: string;
   logLevel?: string;
+  /** Hears every step of Request Order Delivery (passed to the handlers; see `VendorEvent`). */
+  onEvent?: (event: VendorEvent) => void | Promise<void>;
+  /**
+   * Wraps the shop's `deliver()` (a fault test makes it throw once, or pauses it). Receives the
+   * shop's own; what it returns is what the handlers call.
+   */
+  wrapDeliver?: (deliver: DemoDeliver) => DemoDeliver;
+  /** Runs `settle()` this often in the background; 0 or omitted = only when called. */
+  settleEveryMs?: number;
 }
+
+export type DemoDeliver = (article: Article, order: Order) => Promise<DeliveredContent>;
 
 export interface RunningShop {
   /** The shop's origin, e.g. `http://127.0.0.1:7702` — registered as the vendor's only origin. */
@@ -33,6 +48,10 @@ export interface RunningShop {
   /** The registered QuickPay endpoint, `${url}/quickpay`. */
   endpoint: string;
   vendorId: string;
+  /** Settle With Broker (then Host) for every delivered, unsettled order now. */
+  settle(): Promise<SettleReport>;
+  /** Sends every pending Register Delivery now. */
+  flushOutbox(): Promise<FlushResult>;
   close(): Promise<void>;
 }
 
@@ -78,30 +97,53 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningSh
       hostUrl: options.hostUrl,
       endpoint,
       catalog: articleCatalog,
-      deliver: async (article) => ({ mediaType: "text/html", body: article.bodyHtml }),
+      deliver: options.wrapDeliver ? options.wrapDeliver(deliverArticle) : deliverArticle,
       store,
       logger,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
     // Registrations queued while the host was away during the last run go out now.
     await handlers.flushOutbox();
   } catch (error) {
+    await handlers?.close();
     await closeServer();
     await store.close?.();
     throw error;
   }
+  const running = handlers;
+  // One settlement at a time: a periodic run and an explicit call never send the same orders at once.
+  let settling: Promise<unknown> = Promise.resolve();
+  const settle = (): Promise<SettleReport> => {
+    const run = settling.then(() => running.settlePending());
+    settling = run.catch(() => undefined);
+    return run;
+  };
+  const settleTimer =
+    options.settleEveryMs && options.settleEveryMs > 0
+      ? setInterval(() => {
+          settle().catch((error) => logger.error({ err: error }, "periodic settlement failed"));
+        }, options.settleEveryMs)
+      : undefined;
+  settleTimer?.unref();
   logger.info({ url: shopUrl, vendorId }, "demo shop ready");
 
   return {
     url: shopUrl,
     endpoint,
     vendorId,
+    settle,
+    flushOutbox: () => running.flushOutbox(),
     async close() {
-      handlers?.close();
+      if (settleTimer) clearInterval(settleTimer);
+      await settling;
+      await running.close();
       await closeServer();
       await store.close?.();
     },
   };
 }
+
+const deliverArticle: DemoDeliver = async (article) => ({ mediaType: "text/html", body: article.bodyHtml });
 
 function listen(app: Hono, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
