@@ -71,8 +71,7 @@ export async function checkBalance(
 ): Promise<ReplyOf<"CheckBalance">> {
   const { ledger } = broker;
   const paycard = ledger.paycards.authorize(body.paycardId, from, body.credential);
-  ledger.commitments.releaseExpired(now.getTime());
-  const b = ledger.accounts.balance(paycard.account_id);
+  const b = ledger.balance(paycard.account_id, now.getTime());
   return {
     paycardId: paycard.paycard_id,
     balance: formatMoney({ currency: b.currency, micros: b.balanceMicros }),

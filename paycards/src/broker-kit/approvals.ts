@@ -1,8 +1,9 @@
 /**
  * Settle With Host, the broker's side (§4.2.2 step 2): the host posts each approval it signs to the
  * broker's mailbox; the broker fetches them by a persisted cursor, checks the host's signature with
- * the key from `GET /v1/host`, and pays each commitment ONLY if it is not settled yet — so whichever
- * path settled an order first wins and the vendor is credited once. Mail is a hint (DESIGN §4.3):
+ * the key from `GET /v1/host`, and pays each commitment ONLY if it is not settled yet and its hold
+ * has not lapsed — so whichever path settled an order first wins, the shopper is charged once and
+ * the vendor credited once. Mail is a hint (DESIGN §4.3):
  * a message lost before this runs is fetched again next time, and a repeat is harmless.
  */
 import {
@@ -22,6 +23,11 @@ export interface ConsumedApprovals {
   paid: string[];
   /** Approved by the host but already settled (usually by the broker's own statement): not paid again. */
   alreadySettled: string[];
+  /**
+   * Approved by the host after the hold lapsed (never claimed by its expiry, or claimed but not
+   * settled within `settleWithinMs`): the shopper's money went back, so nothing is paid.
+   */
+  expired: string[];
   /** Approvals that failed the host signature or did not match the commitment: never paid. */
   invalid: number;
 }
@@ -30,7 +36,7 @@ const PAGE = 100;
 
 /** Fetches the broker's mailbox from its cursor to the end and pays what the host approved. */
 export async function consumeHostApprovals(broker: Broker): Promise<ConsumedApprovals> {
-  const out: ConsumedApprovals = { paid: [], alreadySettled: [], invalid: 0 };
+  const out: ConsumedApprovals = { paid: [], alreadySettled: [], expired: [], invalid: 0 };
   const options = broker.fetch ? { fetch: broker.fetch } : {};
   const host = await getJson(endpointUrl(broker.hostUrl, directoryPaths.host()), DirectoryEntry, options);
   const signer = { playerId: broker.brokerId, privateKey: broker.key.privateKey };
@@ -67,6 +73,7 @@ export async function consumeHostApprovals(broker: Broker): Promise<ConsumedAppr
       const outcome = settlements.payHostApproval(approval!, message.cursor, broker.now().getTime());
       if (outcome === "paid") out.paid.push(approval!.orderDigest);
       else if (outcome === "already_settled") out.alreadySettled.push(approval!.orderDigest);
+      else if (outcome === "expired") out.expired.push(approval!.orderDigest);
       else out.invalid++;
     }
     if (page.messages.length < PAGE) return out;

@@ -1,6 +1,6 @@
 /** What every broker handler gets: the broker's identity, its ledger, the directory and its settings. */
 import type { DirectoryClient, FetchLike, KeyPair } from "@quickpay/protocol";
-import type { Ledger } from "./ledger";
+import { DEFAULT_SETTLE_WITHIN_MS, type Ledger } from "./ledger";
 import type { CommitOutbox } from "./outbox-sender";
 import type { AnswerPolicy } from "./policy";
 
@@ -13,12 +13,18 @@ export interface BrokerSettings {
   maxAttempts: number;
   /** How long an unclaimed endorsement (and its hold) lives, by order kind. Default 15 minutes each. */
   holdTtlMs: { micro: number; regular: number };
+  /**
+   * How long a hold claimed by Check Commit waits for the vendor to settle it before it is released
+   * (and a later settlement refused `order_expired`). Default 30 days after the claim.
+   */
+  settleWithinMs: number;
 }
 
 export const defaultBrokerSettings: Omit<BrokerSettings, "moduleIds"> = {
   sessionTtlMs: 10 * 60_000,
   maxAttempts: 3,
   holdTtlMs: { micro: 15 * 60_000, regular: 15 * 60_000 },
+  settleWithinMs: DEFAULT_SETTLE_WITHIN_MS,
 };
 
 export interface Broker {

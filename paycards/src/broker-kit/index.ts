@@ -22,5 +22,12 @@ export {
 } from "./policy";
 export { type BrokerMessageType, brokerHandlers, registerBrokerRoutes } from "./routes";
 export { hashSecret, verifySecret } from "./secrets";
-export { type BrokerServerOptions, createBroker, type RunningBrokerServer, startBroker } from "./server";
+export {
+  type ApprovalConsumer,
+  type BrokerServerOptions,
+  createBroker,
+  type HoldSweeper,
+  type RunningBrokerServer,
+  startBroker,
+} from "./server";
 export { settleWithBroker } from "./settlement";

@@ -162,21 +162,54 @@ describe("Inquiry Payment", () => {
 });
 
 describe("Check Commit", () => {
-  it("confirms a live endorsement and captures a micro commitment: spent, no longer held", async () => {
+  it("confirms a live endorsement and claims it for the vendor: still held, not debited", async () => {
     const before = await balance();
     const { endorsement } = await endorse({ amount: usd("0.01") });
     const r = await postMessage(f, f.vendor, "CheckCommit", checkCommitBody(endorsement));
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ commitId: endorsement.endorsement.commitId, status: "live" });
     const after = await balance();
-    // One cent paid: the balance is a cent lower, nothing more is held, available a cent lower.
+    // Claimed, not captured: the balance is untouched until settlement; the cent stays held, so
+    // available is a cent lower.
     const cents = (m: MoneyWire) => parseMoney(m).micros / 10_000;
-    expect(cents(after.balance)).toBe(cents(before.balance) - 1);
-    expect(after.held).toEqual(before.held);
+    expect(after.balance).toEqual(before.balance);
+    expect(cents(after.held)).toBe(cents(before.held) + 1);
     expect(cents(after.available)).toBe(cents(before.available) - 1);
+    expect(f.broker.ledger.commitments.get(endorsement.endorsement.commitId)).toMatchObject({
+      status: "claimed",
+      claimed_by: f.vendor.id,
+    });
     const again = await postMessage(f, f.vendor, "CheckCommit", checkCommitBody(endorsement));
     expect(again.json).toEqual(r.json);
     expect(await balance()).toEqual({ ...after, asOf: expect.any(String) });
+  });
+
+  it("a claim never settled is released after settleWithinMs, never debited, and then refused", async () => {
+    const before = await balance();
+    const { endorsement } = await endorse({ amount: usd("0.01") });
+    expect((await postMessage(f, f.vendor, "CheckCommit", checkCommitBody(endorsement))).status).toBe(200);
+    const deadline = f.broker.ledger.commitments.holdExpiry(endorsement.endorsement.commitId)!;
+    f.clock.offsetMs = deadline - Date.now() + 1_000;
+    const { commitId } = endorsement.endorsement;
+    try {
+      // (Every other hold of this file lapses too; this one is what the test follows.)
+      expect((await balance()).balance).toEqual(before.balance);
+      expect(f.broker.ledger.commitments.get(commitId)?.status).toBe("released");
+      const r = await postMessage(f, f.vendor, "CheckCommit", checkCommitBody(endorsement));
+      expect(r.status).toBe(410);
+      expect(r.json.error?.code).toBe("order_expired");
+      const settled = await postMessage(f, f.vendor, "SettleWithBroker", {
+        orders: [{ orderDigest: endorsement.endorsement.orderDigest, endorsement }],
+      });
+      expect(settled.json).toMatchObject({
+        statement: { accepted: [], rejected: [{ code: "order_expired" }] },
+      });
+      expect((await balance()).balance).toEqual(before.balance);
+      const account = f.broker.ledger.commitments.get(commitId)!.account_id;
+      expect(f.broker.ledger.accounts.entries(account).filter((e) => e.ref === commitId)).toEqual([]);
+    } finally {
+      f.clock.offsetMs = 0;
+    }
   });
 
   it("refuses another vendor, a mismatch, an unknown commitment and a wallet, changing nothing", async () => {

@@ -1,4 +1,7 @@
-/** §4.2.1 on the broker side: Inquiry Payment (hold + signed endorsement) and Check Commit. */
+/**
+ * §4.2.1 on the broker side: Inquiry Payment (hold + signed endorsement) and Check Commit (the
+ * vendor claims the hold; the money moves only when the order is settled).
+ */
 import {
   type BodyOf,
   type Endorsement,
@@ -36,7 +39,6 @@ export async function inquiryPayment(
   // Signed before the (synchronous) transaction; if the digest turns out to be a repeat, this
   // signature is simply dropped and the stored endorsement returned.
   const signed = await signEndorsement(broker.key.privateKey, endorsement);
-  ledger.commitments.releaseExpired(now.getTime());
   const result = ledger.commitments.endorse(
     {
       paycardId: paycard.paycard_id,
@@ -69,6 +71,7 @@ export async function checkCommit(
       amountMicros: amount.micros,
     },
     now.getTime(),
+    broker.settings.settleWithinMs,
   );
   return { commitId: claimed.commit_id, status: "live" };
 }

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { type ConsumedApprovals, consumeHostApprovals } from "./approvals";
 import { type Broker, type BrokerSettings, defaultBrokerSettings } from "./context";
 import { installErrorHandlers } from "./http-errors";
-import { Ledger } from "./ledger";
+import { Ledger, type ReleasedHolds } from "./ledger";
 import { CommitOutbox, type DrainResult } from "./outbox-sender";
 import type { AnswerPolicy } from "./policy";
 import { registerBrokerRoutes } from "./routes";
@@ -31,6 +31,11 @@ export interface BrokerServerOptions {
   outbox?: { baseDelayMs?: number; maxDelayMs?: number };
   /** How often host approvals are fetched from the broker's mailbox and paid; default 30 s, 0 = never. */
   approvalPollMs?: number;
+  /**
+   * How often lapsed holds are released without waiting for a read that needs them (every such
+   * read releases them too); default 60 s, 0 = never.
+   */
+  holdSweepMs?: number;
 }
 
 export interface RunningBrokerServer {
@@ -44,6 +49,8 @@ export interface RunningBrokerServer {
   flushOutbox(): Promise<DrainResult>;
   /** Fetches host approvals from the mailbox now and pays those not settled yet (one run at a time). */
   consumeApprovals(): Promise<ConsumedApprovals>;
+  /** Releases lapsed holds now — what the periodic sweep does. */
+  sweepHolds(): ReleasedHolds;
   close(): Promise<void>;
 }
 
@@ -53,10 +60,17 @@ export interface ApprovalConsumer {
   poll?: NodeJS.Timeout;
 }
 
+/** The lapsed-hold sweep of one broker, run periodically once the server listens. */
+export interface HoldSweeper {
+  sweep(): ReleasedHolds;
+  timer?: NodeJS.Timeout;
+}
+
 export function createBroker(options: BrokerServerOptions): {
   app: FastifyInstance;
   broker: Broker;
   approvals: ApprovalConsumer;
+  holds: HoldSweeper;
 } {
   if (!options.ledger && !options.dbPath) throw new Error("a broker needs a ledger or a dbPath");
   const ledger = options.ledger ?? Ledger.open(options.dbPath!);
@@ -113,19 +127,36 @@ export function createBroker(options: BrokerServerOptions): {
       return run;
     },
   };
+  const holds: HoldSweeper = {
+    sweep() {
+      const released = ledger.commitments.releaseExpired(now().getTime());
+      if (released.unsettled.length > 0) {
+        // The vendor claimed these but never settled them in time: the shopper got the money back.
+        app.log.warn(
+          { commitIds: released.unsettled, settleWithinMs: broker.settings.settleWithinMs },
+          "released claimed holds that were not settled in time",
+        );
+      }
+      return released;
+    },
+  };
   app.addHook("onClose", async () => {
     clearInterval(prune);
     if (approvals.poll) clearInterval(approvals.poll);
+    if (holds.timer) clearInterval(holds.timer);
     await consuming;
     await broker.outbox.stop();
     if (!options.ledger) ledger.close();
   });
-  return { app, broker, approvals };
+  return { app, broker, approvals, holds };
 }
 
-/** Listens on 127.0.0.1 (a free port unless given) and starts the outbox sender. */
+/**
+ * Listens on 127.0.0.1 (a free port unless given) and starts the outbox sender, the host-approval
+ * poll and the lapsed-hold sweep (timers that never keep the process alive, stopped on close).
+ */
 export async function startBroker(options: BrokerServerOptions): Promise<RunningBrokerServer> {
-  const { app, broker, approvals } = createBroker(options);
+  const { app, broker, approvals, holds } = createBroker(options);
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
   broker.outbox.start();
   const pollMs = options.approvalPollMs ?? 30_000;
@@ -134,6 +165,17 @@ export async function startBroker(options: BrokerServerOptions): Promise<Running
       approvals.consume().catch((error) => app.log.warn({ err: error }, "consuming host approvals failed"));
     }, pollMs);
     approvals.poll.unref();
+  }
+  const sweepMs = options.holdSweepMs ?? 60_000;
+  if (sweepMs > 0) {
+    holds.timer = setInterval(() => {
+      try {
+        holds.sweep();
+      } catch (error) {
+        app.log.error({ err: error }, "releasing lapsed holds failed");
+      }
+    }, sweepMs);
+    holds.timer.unref();
   }
   return {
     url: address.replace("[::1]", "127.0.0.1"),
@@ -144,6 +186,7 @@ export async function startBroker(options: BrokerServerOptions): Promise<Running
     app,
     flushOutbox: () => broker.outbox.drain({ all: true }),
     consumeApprovals: approvals.consume,
+    sweepHolds: holds.sweep,
     close: () => app.close(),
   };
 }

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 const usd = (value: string) => ({ currency: "USD", value });
 
-/** An endorsed order for `vendor`, claimed with Check Commit unless `claim` is false. */
+/** An endorsed order for `vendor`, claimed with Check Commit unless `claim` is false (nothing debited yet). */
 async function purchase(vendor: TestPlayer = f.vendor, claim = true, value = "0.01") {
   const r = await postMessage(f, f.wallet, "InquiryPayment", {
     ...alice,
@@ -77,6 +77,16 @@ async function registerWithHost(o: Awaited<ReturnType<typeof purchase>>) {
 
 const payable = () => f.broker.ledger.settlements.payable(f.vendor.id);
 
+/** Alice's settled balance (micro-units): it moves only when a settlement captures a hold. */
+const aliceBalance = () => f.broker.ledger.accounts.byNumber(ALICE.accountNumber)!.balance_micros;
+
+/** The ledger entries that debited the account for this order: exactly one once it is settled. */
+const debits = (o: { endorsement: SignedEndorsement }) => {
+  const { commitId } = o.endorsement.endorsement;
+  const account = f.broker.ledger.commitments.get(commitId)!.account_id;
+  return f.broker.ledger.accounts.entries(account).filter((e) => e.ref === commitId);
+};
+
 async function hostSettlement(digest: string) {
   const r = await fetch(`${f.host.url}/v1/admin/orders/${digest}`, {
     headers: { authorization: `Bearer ${f.host.operatorToken}` },
@@ -90,6 +100,7 @@ describe("Settle With Broker", () => {
     const b = await purchase(f.vendor, true, "0.02");
     const unclaimed = await purchase(f.vendor, false);
     const before = payable();
+    const balanceBefore = aliceBalance();
     const id = newId();
     const r = await settleWithBroker([a, b, unclaimed], id);
     expect(r.status, JSON.stringify(r.json)).toBe(200);
@@ -103,6 +114,11 @@ describe("Settle With Broker", () => {
       rejected: [{ orderDigest: unclaimed.orderDigest, code: "unknown_commit" }],
     });
     expect(payable() - before).toBe(30_000);
+    // The statement captured the two claimed holds: the shopper pays now, and only for those.
+    expect(balanceBefore - aliceBalance()).toBe(30_000);
+    expect(debits(a)).toMatchObject([{ amount_micros: -10_000, reason: "micropayment" }]);
+    expect(debits(unclaimed)).toEqual([]);
+    expect(f.broker.ledger.commitments.get(unclaimed.endorsement.endorsement.commitId)?.status).toBe("held");
 
     expect((await settleWithBroker([a, b, unclaimed], id)).json).toEqual(r.json);
     const again = await settleWithBroker([a, b]);
@@ -115,6 +131,7 @@ describe("Settle With Broker", () => {
       ],
     });
     expect(payable() - before).toBe(30_000);
+    expect(balanceBefore - aliceBalance()).toBe(30_000);
 
     // Register Settlement reached the host: the host path is closed for these orders.
     expect((await f.broker.flushOutbox()).pending).toBe(0);
@@ -161,33 +178,48 @@ describe("at most once, whichever path settles", () => {
   it("(a) settled with the broker → the host refuses Settle With Host as already_settled", async () => {
     const o = await purchase();
     await registerWithHost(o);
+    const balanceBefore = aliceBalance();
     expect((await settleWithBroker([o])).status).toBe(200);
     await f.broker.flushOutbox();
     const reply = await settleWithHost(o.orderDigest);
     expect(reply.results[0]).toMatchObject({ status: "rejected", code: "already_settled" });
+    expect(await f.broker.consumeApprovals()).toMatchObject({ paid: [] });
+    expect(balanceBefore - aliceBalance()).toBe(10_000);
+    expect(debits(o)).toHaveLength(1);
   });
 
   it("(b) approved by the host → paid once from the mailbox; Settle With Broker then rejects it", async () => {
     const o = await purchase();
     await registerWithHost(o);
     const before = payable();
+    const balanceBefore = aliceBalance();
     expect((await settleWithHost(o.orderDigest)).results[0]?.status).toBe("approved");
+    // Approved, not yet consumed: the broker has not captured anything.
+    expect(aliceBalance()).toBe(balanceBefore);
     const consumed = await f.broker.consumeApprovals();
-    expect(consumed).toMatchObject({ paid: [o.orderDigest], alreadySettled: [], invalid: 0 });
+    expect(consumed).toEqual({ paid: [o.orderDigest], alreadySettled: [], expired: [], invalid: 0 });
     expect(payable() - before).toBe(10_000);
     const r = await settleWithBroker([o]);
     expect((r.json as unknown as SignedSettlementStatement).statement.rejected).toMatchObject([
       { orderDigest: o.orderDigest, code: "already_settled" },
     ]);
-    expect(await f.broker.consumeApprovals()).toEqual({ paid: [], alreadySettled: [], invalid: 0 });
+    expect(await f.broker.consumeApprovals()).toEqual({
+      paid: [],
+      alreadySettled: [],
+      expired: [],
+      invalid: 0,
+    });
     expect(payable() - before).toBe(10_000);
+    expect(balanceBefore - aliceBalance()).toBe(10_000);
+    expect(debits(o)).toHaveLength(1);
     expect(f.broker.ledger.settlements.byCommit(o.endorsement.endorsement.commitId)?.path).toBe("host");
   });
 
-  it("(c) both paths racing credit the vendor exactly once", async () => {
+  it("(c) both paths racing credit the vendor and debit the shopper exactly once", async () => {
     const orders = await Promise.all(Array.from({ length: 4 }, () => purchase()));
     for (const o of orders) await registerWithHost(o);
     const before = payable();
+    const balanceBefore = aliceBalance();
     const [byBroker, ...byHost] = await Promise.all([
       settleWithBroker(orders),
       ...orders.map((o) => settleWithHost(o.orderDigest)),
@@ -197,6 +229,8 @@ describe("at most once, whichever path settles", () => {
     await f.broker.flushOutbox();
     await f.broker.consumeApprovals();
     expect(payable() - before).toBe(40_000);
+    expect(balanceBefore - aliceBalance()).toBe(40_000);
+    for (const o of orders) expect(debits(o)).toHaveLength(1);
     const hostApproved = byHost
       .slice(0, orders.length)
       .filter((h) => (h as { results: { status: string }[] }).results[0]?.status === "approved").length;

@@ -1,7 +1,8 @@
 /**
  * §4.2.2 step 1 on the broker: Settle With Broker. The vendor presents its delivered orders with the
- * broker's endorsements; the broker settles each claimed commitment at most once, credits the
- * vendor, signs ONE statement for the batch and queues Register Settlement for the host.
+ * broker's endorsements; the broker settles each claimed commitment at most once — capturing the
+ * shopper's hold and crediting the vendor — signs ONE statement for the batch and queues Register
+ * Settlement for the host.
  */
 import {
   type BodyOf,
@@ -30,7 +31,7 @@ export async function settleWithBroker(
   const stored = ledger.settlements.statementFor(from, messageId);
   if (stored) return stored;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const plan = ledger.settlements.plan(broker.brokerId, from, body.orders);
+    const plan = ledger.settlements.plan(broker.brokerId, from, body.orders, now.getTime());
     const currency = plan.accepted[0]?.currency ?? body.orders[0]!.endorsement.endorsement.amount.currency;
     const statement: SettlementStatement = {
       statementId: newId("s_"),

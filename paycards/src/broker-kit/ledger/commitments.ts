@@ -1,13 +1,20 @@
 /**
  * Endorsements and the holds behind them (§3): one endorsement per order digest ever, never more
  * than the available balance, the hold taken in the same transaction as the endorsement and its
- * Register Commit outbox entry.
+ * Register Commit outbox entry. A hold is claimed by Check Commit, captured (debited) only at
+ * settlement, and released when it lapses — so a shopper is never charged for an order no vendor
+ * settled (DESIGN §4.2.1, exactly-once purchase).
  */
 import { formatMoney, QuickPayError, type SignedEndorsement } from "@quickpay/protocol";
 import { AccountsStore } from "./accounts";
-import type { LedgerDatabase } from "./database";
+import { DEFAULT_SETTLE_WITHIN_MS, type LedgerDatabase } from "./database";
 import { OutboxStore } from "./outbox";
 
+/**
+ * held: endorsed, waiting for the vendor's Check Commit; claimed: bound to the vendor, waiting for
+ * settlement; captured: settled, the account debited; released: lapsed, nothing debited
+ * (`claimed_at` says whether it lapsed unclaimed or unsettled).
+ */
 export type CommitmentStatus = "held" | "claimed" | "captured" | "released";
 
 export interface CommitmentRow {
@@ -40,6 +47,22 @@ export interface EndorseRequest {
 
 export type EndorseResult = { signed: SignedEndorsement; repeat: boolean };
 
+/** Commit ids whose holds `releaseExpired` released: never claimed, or claimed but never settled. */
+export interface ReleasedHolds {
+  unclaimed: string[];
+  unsettled: string[];
+}
+
+/** `order_expired` for a released commitment, saying which deadline it missed. */
+export function expiredError(c: CommitmentRow): QuickPayError {
+  return c.claimed_at === null
+    ? new QuickPayError("order_expired", `commitment ${c.commit_id} expired unclaimed and was released`)
+    : new QuickPayError(
+        "order_expired",
+        `commitment ${c.commit_id} was claimed at ${new Date(c.claimed_at).toISOString()} but not settled in time, and was released`,
+      );
+}
+
 export class CommitmentsStore {
   private readonly accounts: AccountsStore;
   private readonly outbox: OutboxStore;
@@ -62,23 +85,35 @@ export class CommitmentsStore {
   }
 
   /**
-   * Releases holds whose endorsement expired before any vendor claimed it (lazily, before reads and
-   * writes that depend on them). Claimed commitments are the vendor's and never expire here.
+   * Releases every live hold past its expiry: an endorsement no vendor claimed by its `expiresAt`,
+   * and a claim not settled within `settleWithinMs` of its Check Commit. Called lazily inside every
+   * ledger write that depends on holds (endorse, claim, settlement) and before balance reads, and
+   * by the server's periodic sweep, so a hold is released no later than the endorsement's expiry
+   * whether or not anyone asks. Releasing moves no money: nothing was debited yet.
    */
-  releaseExpired(now: number): number {
-    return this.db.transaction(() => {
-      const expired = this.db
-        .prepare("SELECT commit_id FROM commitments WHERE status = 'held' AND expires_at <= ?")
-        .all(now) as { commit_id: string }[];
-      for (const { commit_id } of expired) {
-        this.db.prepare("UPDATE commitments SET status = 'released' WHERE commit_id = ?").run(commit_id);
+  releaseExpired(now: number): ReleasedHolds {
+    return this.db.transaction((): ReleasedHolds => {
+      const due = this.db
+        .prepare(
+          `SELECT h.commit_id, c.claimed_at FROM holds h JOIN commitments c ON c.commit_id = h.commit_id
+           WHERE h.status = 'live' AND h.expires_at <= ?`,
+        )
+        .all(now) as { commit_id: string; claimed_at: number | null }[];
+      const out: ReleasedHolds = { unclaimed: [], unsettled: [] };
+      for (const { commit_id, claimed_at } of due) {
         this.db
           .prepare(
             "UPDATE holds SET status = 'released', closed_at = ? WHERE commit_id = ? AND status = 'live'",
           )
           .run(now, commit_id);
+        this.db
+          .prepare(
+            "UPDATE commitments SET status = 'released' WHERE commit_id = ? AND status IN ('held', 'claimed')",
+          )
+          .run(commit_id);
+        (claimed_at === null ? out.unclaimed : out.unsettled).push(commit_id);
       }
-      return expired.length;
+      return out;
     })();
   }
 
@@ -88,6 +123,8 @@ export class CommitmentsStore {
    */
   endorse(request: EndorseRequest, now: number): EndorseResult {
     const e = request.signed.endorsement;
+    // Its own transaction, first: a refusal below must not roll the release back.
+    this.releaseExpired(now);
     return this.db.transaction((): EndorseResult => {
       const existing = this.byDigest(e.orderDigest);
       if (existing) return { signed: this.repeat(existing, request), repeat: true };
@@ -151,16 +188,16 @@ export class CommitmentsStore {
     if (existing.status === "released") {
       throw new QuickPayError(
         "order_expired",
-        `the endorsement of order ${e.orderDigest} expired unclaimed and is never reissued`,
+        `the endorsement of order ${e.orderDigest} lapsed and was released; it is never reissued`,
       );
     }
     return JSON.parse(existing.signed_json) as SignedEndorsement;
   }
 
   /**
-   * Check Commit: the vendor claims a live endorsement. A micro commitment is captured at once (the
-   * account is debited: micropayments are final); a regular one stays held for the vendor until it
-   * settles or revokes. Claiming again is a harmless repeat.
+   * Check Commit: the vendor claims a live endorsement. The hold is bound to that vendor — no money
+   * moves until settlement captures it — and now lapses `settleWithinMs` after the claim instead of
+   * at the endorsement's expiry. Claiming again is a harmless repeat (the deadline stays).
    */
   claim(
     claim: {
@@ -171,7 +208,10 @@ export class CommitmentsStore {
       amountMicros: number;
     },
     now: number,
+    settleWithinMs: number = DEFAULT_SETTLE_WITHIN_MS,
   ): CommitmentRow {
+    // Its own transaction, first: the refusal of a lapsed claim must not roll its release back.
+    this.releaseExpired(now);
     return this.db.transaction((): CommitmentRow => {
       const c = this.get(claim.commitId);
       if (!c) throw new QuickPayError("unknown_commit", `no commitment ${claim.commitId}`);
@@ -184,33 +224,26 @@ export class CommitmentsStore {
           fields: differs,
         });
       }
-      if (c.status === "released") {
-        throw new QuickPayError(
-          "order_expired",
-          `commitment ${c.commit_id} expired unclaimed and was released`,
-        );
-      }
-      if (c.status === "held" && c.expires_at <= now) {
-        throw new QuickPayError("order_expired", `commitment ${c.commit_id} expired`);
-      }
+      if (c.status === "released") throw expiredError(c);
       if (c.status !== "held") return c;
-      if (c.kind === "micro") {
-        this.db
-          .prepare(
-            "UPDATE holds SET status = 'captured', closed_at = ? WHERE commit_id = ? AND status = 'live'",
-          )
-          .run(now, c.commit_id);
-        this.db
-          .prepare("UPDATE accounts SET balance_micros = balance_micros - ? WHERE account_id = ?")
-          .run(c.amount_micros, c.account_id);
-        this.accounts.insertEntry(c.account_id, -c.amount_micros, "micropayment", c.commit_id, now);
-      }
-      const status: CommitmentStatus = c.kind === "micro" ? "captured" : "claimed";
       this.db
-        .prepare("UPDATE commitments SET status = ?, claimed_by = ?, claimed_at = ? WHERE commit_id = ?")
-        .run(status, claim.vendorId, now, c.commit_id);
+        .prepare(
+          "UPDATE commitments SET status = 'claimed', claimed_by = ?, claimed_at = ? WHERE commit_id = ?",
+        )
+        .run(claim.vendorId, now, c.commit_id);
+      this.db
+        .prepare("UPDATE holds SET expires_at = ? WHERE commit_id = ? AND status = 'live'")
+        .run(now + settleWithinMs, c.commit_id);
       return this.get(c.commit_id)!;
     })();
+  }
+
+  /** When a live hold lapses (the endorsement's expiry, or its settlement deadline once claimed). */
+  holdExpiry(commitId: string): number | undefined {
+    const row = this.db
+      .prepare("SELECT expires_at FROM holds WHERE commit_id = ? AND status = 'live'")
+      .get(commitId) as { expires_at: number } | undefined;
+    return row?.expires_at;
   }
 
   countHolds(accountId?: string): { live: number; captured: number; released: number } {

@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS accounts (
   created_at     INTEGER NOT NULL
 );
 
--- Every change of an account's settled balance, so the balance is explainable.
+-- Every change of an account's settled balance, so the balance is explainable: the balance is
+-- always the sum of its entries (opening, deposits, captures).
 CREATE TABLE IF NOT EXISTS entries (
   entry_id      INTEGER PRIMARY KEY,
   account_id    TEXT NOT NULL REFERENCES accounts(account_id),
@@ -78,7 +79,9 @@ CREATE TABLE IF NOT EXISTS commitments (
 
 CREATE INDEX IF NOT EXISTS commitments_held_expiry ON commitments (expires_at) WHERE status = 'held';
 
--- Funds reserved on an account by a commitment: live until captured (spent) or released.
+-- Funds reserved on an account by a commitment: live until captured (debited, at settlement) or
+-- released. expires_at is when a live hold lapses if nothing more happens: the endorsement's expiry
+-- while unclaimed, the claim + settleWithinMs once the vendor claimed it with Check Commit.
 CREATE TABLE IF NOT EXISTS holds (
   hold_id       INTEGER PRIMARY KEY,
   account_id    TEXT NOT NULL REFERENCES accounts(account_id),
@@ -90,6 +93,7 @@ CREATE TABLE IF NOT EXISTS holds (
   closed_at     INTEGER
 );
 CREATE INDEX IF NOT EXISTS holds_live ON holds (account_id) WHERE status = 'live';
+CREATE INDEX IF NOT EXISTS holds_live_expiry ON holds (expires_at) WHERE status = 'live';
 
 -- Exactly-once: (sender, message id) → the reply it got.
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -158,7 +162,7 @@ CREATE TABLE IF NOT EXISTS broker_meta (
   value TEXT NOT NULL
 );
 `;
-// (outbox_batch is created in migrate(), after the batch_id column is sure to exist.)
+// (Indexes on columns added after the first release are created in migrate(), once they exist.)
 
 /** Opens (creating if needed) a ledger file with WAL and synchronous=FULL: an endorsement survives a crash. */
 export function openLedgerDatabase(path: string): LedgerDatabase {
@@ -172,19 +176,45 @@ export function openLedgerDatabase(path: string): LedgerDatabase {
   return db;
 }
 
-/** Brings a ledger file made by an earlier version up to this schema. */
+/**
+ * How long after Check Commit a claimed hold waits to be settled before it is released (the
+ * broker's `settleWithinMs` default): a month of settlement runs, however rarely a vendor settles.
+ */
+export const DEFAULT_SETTLE_WITHIN_MS = 30 * 24 * 60 * 60_000;
+
+/**
+ * Brings a ledger file made by an earlier version up to this schema. Added columns are detected by
+ * name (files from before `user_version` was kept); data changes run once, by `user_version`:
+ *
+ * 1. Capture moved from Check Commit to settlement, and a claimed hold now lapses `settleWithinMs`
+ *    after its claim. A regular commitment claimed before that kept its hold's expiry at the
+ *    endorsement's (long past), which the sweep would release at once: it gets the default 30 days
+ *    from its claim instead. (Micro commitments claimed before were captured at once and stay so.)
+ */
 function migrate(db: LedgerDatabase): void {
-  const columns = (db.prepare("PRAGMA table_info(accounts)").all() as { name: string }[]).map((c) => c.name);
-  if (!columns.includes("failed_secret_attempts")) {
-    db.exec("ALTER TABLE accounts ADD COLUMN failed_secret_attempts INTEGER NOT NULL DEFAULT 0");
-  }
-  if (!columns.includes("secret_lockouts")) {
-    db.exec("ALTER TABLE accounts ADD COLUMN secret_lockouts INTEGER NOT NULL DEFAULT 0");
-  }
-  if (!columns.includes("secret_locked_until")) {
-    db.exec("ALTER TABLE accounts ADD COLUMN secret_locked_until INTEGER");
-  }
-  const outbox = (db.prepare("PRAGMA table_info(outbox)").all() as { name: string }[]).map((c) => c.name);
-  if (!outbox.includes("batch_id")) db.exec("ALTER TABLE outbox ADD COLUMN batch_id TEXT");
-  db.exec("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch_id) WHERE batch_id IS NOT NULL");
+  const columns = (table: string) =>
+    (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+  const addColumn = (table: string, name: string, definition: string) => {
+    if (!columns(table).includes(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+  };
+  db.transaction(() => {
+    addColumn("accounts", "failed_secret_attempts", "INTEGER NOT NULL DEFAULT 0");
+    addColumn("accounts", "secret_lockouts", "INTEGER NOT NULL DEFAULT 0");
+    addColumn("accounts", "secret_locked_until", "INTEGER");
+    addColumn("outbox", "batch_id", "TEXT");
+    db.exec("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch_id) WHERE batch_id IS NOT NULL");
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version < 1) {
+      db.prepare(
+        `UPDATE holds SET expires_at = (
+           SELECT c.claimed_at + ? FROM commitments c WHERE c.commit_id = holds.commit_id)
+         WHERE status = 'live'
+           AND commit_id IN (SELECT commit_id FROM commitments WHERE status = 'claimed' AND claimed_at IS NOT NULL)`,
+      ).run(DEFAULT_SETTLE_WITHIN_MS);
+    }
+    if (version < LEDGER_VERSION) db.pragma(`user_version = ${LEDGER_VERSION}`);
+  })();
 }
+
+/** The schema version this code writes (PRAGMA user_version). */
+export const LEDGER_VERSION = 1;

@@ -1,5 +1,5 @@
 /** The broker's ledger: one SQLite file with accounts, holds, commitments, sessions, bindings, outbox. */
-import { AccountsStore } from "./accounts";
+import { type AccountBalance, AccountsStore } from "./accounts";
 import { CommitmentsStore } from "./commitments";
 import { type LedgerDatabase, openLedgerDatabase } from "./database";
 import { IdempotencyStore } from "./idempotency";
@@ -24,6 +24,15 @@ export class Ledger {
     this.settlements = new SettlementsStore(db);
   }
 
+  /**
+   * An account's balance after releasing lapsed holds — what every read that shows or decides on
+   * an available amount uses, so a hold past its deadline never counts.
+   */
+  balance(accountId: string, now: number): AccountBalance {
+    this.commitments.releaseExpired(now);
+    return this.accounts.balance(accountId);
+  }
+
   static open(path: string): Ledger {
     return new Ledger(openLedgerDatabase(path));
   }
@@ -34,8 +43,13 @@ export class Ledger {
 }
 
 export type { AccountBalance, AccountRow, CoolDownRule, NewAccount } from "./accounts";
-export type { CommitmentRow, CommitmentStatus } from "./commitments";
-export type { LedgerDatabase } from "./database";
+export {
+  type CommitmentRow,
+  type CommitmentStatus,
+  expiredError,
+  type ReleasedHolds,
+} from "./commitments";
+export { DEFAULT_SETTLE_WITHIN_MS, LEDGER_VERSION, type LedgerDatabase } from "./database";
 export type { StoredReply } from "./idempotency";
 export type { OutboxRow } from "./outbox";
 export { credentialHash, newCredential, type PaycardRow, type SessionRow } from "./paycards";

@@ -1,19 +1,23 @@
 /**
  * Paying vendors (§4.2.2): each commitment is settled at most once, whichever path asks first — the
  * vendor's own Settle With Broker (one signed statement per batch) or a host approval (Settle With
- * Host, consumed from the broker's mailbox). A settlement credits the vendor's payable balance in the
- * same transaction.
+ * Host, consumed from the broker's mailbox). Settling is where the shopper pays: the hold is
+ * captured (the account debited, with its entry) and the vendor's payable balance credited, in one
+ * transaction. A hold that lapsed before (unclaimed, or claimed but not settled in time) is
+ * refused `order_expired` by both paths: its money went back to the shopper.
  */
 import {
   canonicalJson,
   type ErrorCode,
   type HostApproval,
   parseMoney,
+  QuickPayError,
   type SettlementRejection,
   type SignedEndorsement,
   type SignedSettlementStatement,
 } from "@quickpay/protocol";
-import type { CommitmentRow } from "./commitments";
+import { AccountsStore } from "./accounts";
+import { type CommitmentRow, CommitmentsStore } from "./commitments";
 import type { LedgerDatabase } from "./database";
 import { OutboxStore } from "./outbox";
 
@@ -41,15 +45,20 @@ export interface SettlementPlan {
   rejected: SettlementRejection[];
 }
 
-export type HostApprovalOutcome = "paid" | "already_settled" | "invalid";
+/** `expired`: the hold lapsed before the approval arrived; nothing is paid (the shopper was not charged). */
+export type HostApprovalOutcome = "paid" | "already_settled" | "expired" | "invalid";
 
 const META_MAIL_CURSOR = "host_mail_cursor";
 
 export class SettlementsStore {
   private readonly outbox: OutboxStore;
+  private readonly commitments: CommitmentsStore;
+  private readonly accounts: AccountsStore;
 
   constructor(private readonly db: LedgerDatabase) {
     this.outbox = new OutboxStore(db);
+    this.commitments = new CommitmentsStore(db);
+    this.accounts = new AccountsStore(db);
   }
 
   byCommit(commitId: string): SettlementRow | undefined {
@@ -60,14 +69,17 @@ export class SettlementsStore {
 
   /**
    * Decides each order of a vendor's batch: it must be a claimed commitment of this broker, made to
-   * this vendor, presented exactly as the broker signed it, not settled yet, and in the batch's
-   * currency (the currency of the first acceptable order).
+   * this vendor, presented exactly as the broker signed it, not settled yet, its hold not lapsed,
+   * and in the batch's currency (the currency of the first acceptable order). Releases lapsed holds
+   * first, so the plan never accepts one that is past its deadline.
    */
   plan(
     brokerId: string,
     vendorId: string,
     orders: { orderDigest: string; endorsement: SignedEndorsement }[],
+    now: number,
   ) {
+    this.commitments.releaseExpired(now);
     const plan: SettlementPlan = { accepted: [], rejected: [] };
     const reject = (orderDigest: string, code: ErrorCode, reason: string) =>
       plan.rejected.push({ orderDigest, code, reason });
@@ -102,7 +114,13 @@ export class SettlementsStore {
         continue;
       }
       if (c.status === "released") {
-        reject(orderDigest, "order_expired", "the endorsement expired unclaimed");
+        reject(
+          orderDigest,
+          "order_expired",
+          c.claimed_at === null
+            ? "the endorsement expired unclaimed; its hold was released"
+            : "the claim was not settled in time; its hold was released",
+        );
         continue;
       }
       if (c.status === "held") {
@@ -152,7 +170,7 @@ export class SettlementsStore {
     return this.db.transaction(() => {
       const stored = this.statementFor(request.vendorId, request.messageId);
       if (stored) return { signed: stored, repeat: true };
-      const fresh = this.plan(request.brokerId, request.vendorId, request.orders);
+      const fresh = this.plan(request.brokerId, request.vendorId, request.orders, now);
       if (canonicalJson(fresh) !== canonicalJson(request.plan)) return undefined;
       const s = request.signed.statement;
       for (const a of fresh.accepted) {
@@ -177,12 +195,14 @@ export class SettlementsStore {
 
   /**
    * Pays a host approval (already verified against the host key) unless the commitment is already
-   * settled — by the broker's own statement or by an earlier copy of the approval — and moves the
-   * mailbox cursor in the same transaction. `invalid`: the approval does not match the commitment.
+   * settled — by the broker's own statement or by an earlier copy of the approval — or its hold
+   * lapsed, and moves the mailbox cursor in the same transaction. `invalid`: the approval does not
+   * match the commitment.
    */
   payHostApproval(approval: HostApproval, cursor: string, now: number): HostApprovalOutcome {
     return this.db.transaction((): HostApprovalOutcome => {
       this.setMeta(META_MAIL_CURSOR, cursor);
+      this.commitments.releaseExpired(now);
       const c = this.db.prepare("SELECT * FROM commitments WHERE commit_id = ?").get(approval.commitId) as
         | CommitmentRow
         | undefined;
@@ -197,6 +217,7 @@ export class SettlementsStore {
         return "invalid";
       }
       if (this.byCommit(c.commit_id)) return "already_settled";
+      if (c.status === "released") return "expired";
       this.record(
         {
           orderDigest: c.order_digest,
@@ -234,7 +255,7 @@ export class SettlementsStore {
     s: AcceptedOrder & { vendorId: string; path: "broker" | "host"; ref: string },
     now: number,
   ): void {
-    this.captureLiveHold(s.commitId, now);
+    this.capture(s.commitId, now);
     this.db
       .prepare(
         `INSERT INTO settlements (commit_id, order_digest, vendor_id, currency, amount_micros, path, ref, settled_at)
@@ -250,26 +271,40 @@ export class SettlementsStore {
   }
 
   /**
-   * A regular commitment stays held for its vendor after Check Commit (and a host approval may pay a
-   * commitment never claimed): settling it captures the hold and debits the account, as a claimed
-   * micro commitment already was.
+   * The shopper pays: the live hold (claimed, or still held when a host approval pays an order its
+   * vendor never claimed) is captured and the account debited by exactly that amount, with its
+   * entry. Called only inside the transaction that records the settlement, whose UNIQUE commit id
+   * makes the capture happen once whichever path settles. A commitment with no live hold was
+   * captured by a ledger from before capture moved to settlement (at Check Commit): already paid.
    */
-  private captureLiveHold(commitId: string, now: number): void {
+  private capture(commitId: string, now: number): void {
     const hold = this.db
-      .prepare("SELECT account_id, amount_micros FROM holds WHERE commit_id = ? AND status = 'live'")
-      .get(commitId) as { account_id: string; amount_micros: number } | undefined;
+      .prepare(
+        `SELECT h.account_id, h.amount_micros, c.kind FROM holds h JOIN commitments c ON c.commit_id = h.commit_id
+         WHERE h.commit_id = ? AND h.status = 'live'`,
+      )
+      .get(commitId) as { account_id: string; amount_micros: number; kind: "micro" | "regular" } | undefined;
     if (!hold) return;
+    const debited = this.db
+      .prepare(
+        "UPDATE accounts SET balance_micros = balance_micros - ? WHERE account_id = ? AND balance_micros >= ?",
+      )
+      .run(hold.amount_micros, hold.account_id, hold.amount_micros).changes;
+    // Holds are only taken within the available balance and only captures debit, so this cannot
+    // happen; if it ever did, the settlement is refused rather than the balance going negative.
+    if (debited !== 1) {
+      throw new QuickPayError("internal", `account ${hold.account_id} cannot cover the hold of ${commitId}`);
+    }
     this.db
       .prepare("UPDATE holds SET status = 'captured', closed_at = ? WHERE commit_id = ? AND status = 'live'")
       .run(now, commitId);
-    this.db
-      .prepare("UPDATE accounts SET balance_micros = balance_micros - ? WHERE account_id = ?")
-      .run(hold.amount_micros, hold.account_id);
-    this.db
-      .prepare(
-        "INSERT INTO entries (account_id, amount_micros, reason, ref, at) VALUES (?, ?, 'settlement', ?, ?)",
-      )
-      .run(hold.account_id, -hold.amount_micros, commitId, now);
+    this.accounts.insertEntry(
+      hold.account_id,
+      -hold.amount_micros,
+      hold.kind === "micro" ? "micropayment" : "payment",
+      commitId,
+      now,
+    );
     this.db.prepare("UPDATE commitments SET status = 'captured' WHERE commit_id = ?").run(commitId);
   }
 

@@ -63,7 +63,7 @@ describe("demo bank settlement", () => {
 
     await expect.poll(() => bank.server.ledger.settlements.payable(vendor.id)).toBe(10_000);
     expect(bank.server.ledger.settlements.byCommit(commitId)?.path).toBe("host");
-    expect(await bank.server.consumeApprovals()).toEqual({ paid: [], alreadySettled: [], invalid: 0 });
+    expect(await bank.server.consumeApprovals()).toEqual({ paid: [], alreadySettled: [], expired: [], invalid: 0 });
     expect(bank.server.ledger.settlements.payable(vendor.id)).toBe(10_000);
   });
 });
