@@ -9,7 +9,14 @@ export { type Broker, type BrokerSettings, defaultBrokerSettings, type HandlerCo
 export { installErrorHandlers, toQuickPayError } from "./http-errors";
 export * from "./ledger";
 export { checkCommit, inquiryPayment } from "./micropayment";
-export { CommitOutbox, type CommitOutboxOptions, type DrainResult } from "./outbox-sender";
+export {
+  COMMIT_OUTBOX_POLICY,
+  CommitOutbox,
+  type CommitOutboxOptions,
+  type DrainResult,
+  OutboxResendStore,
+  type OutboxUnit,
+} from "./outbox-sender";
 export {
   ACCOUNT_NUMBER_QUESTION,
   type AccountNumberPinOptions,

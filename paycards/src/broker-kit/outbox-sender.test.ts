@@ -6,25 +6,38 @@
 import { join } from "node:path";
 import { startHost } from "@quickpay/host-server";
 import {
+  type AttemptError,
   endpointUrl,
+  type GiveUpReason,
   getJson,
   type MoneyWire,
+  newMessageId,
   OrderStatus,
   orderStatusPath,
   randomBytes,
   sha256Hex,
 } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OutboxUnit } from "./outbox-sender";
 import { accountNumberPinPolicy } from "./policy";
 import { startBroker } from "./server";
 import { ALICE, addPaycard, type Fixture, postMessage, startFixture } from "./test-fixture";
 
 let f: Fixture;
 let alice: { paycardId: string; credential: string };
+const givenUp: { id: string; code: string; reason: string }[] = [];
+const SLOW_OUTBOX = {
+  policy: { baseMs: 60_000, capMs: 10 * 60_000 },
+  random: () => 1,
+  onGiveUp: (unit: OutboxUnit, error: AttemptError, reason: GiveUpReason) => {
+    givenUp.push({ id: unit.id, code: error.code, reason });
+  },
+};
 
 beforeAll(async () => {
-  // A long first backoff: only the test's explicit flushes resend, so every step is deterministic.
-  f = await startFixture({ outbox: { baseDelayMs: 60_000 } }, (dir) => ({
+  // A long backoff with the jitter pinned to its top: only the test's explicit flushes resend, so
+  // every step is deterministic.
+  f = await startFixture({ outbox: SLOW_OUTBOX }, (dir) => ({
     dbPath: join(dir, "host.sqlite"),
   }));
   alice = await addPaycard(f, f.wallet, ALICE);
@@ -76,7 +89,7 @@ describe("Register Commit outbox", () => {
     await f.broker.broker.outbox.stop();
     const made = [await endorse(), await endorse(), await endorse()];
     expect(f.broker.ledger.outbox.pendingCount()).toBe(3);
-    expect(await f.broker.flushOutbox()).toEqual({ sent: 3, failed: 0, pending: 0 });
+    expect(await f.broker.flushOutbox()).toEqual({ sent: 3, failed: 0, gaveUp: 0, pending: 0 });
     const batchIds = new Set(
       made.map(
         ({ commitId }) =>
@@ -118,7 +131,7 @@ describe("Register Commit outbox", () => {
     const afterTwo = pendingRow();
     expect(afterTwo.message_id).toBe(afterOne.message_id);
     expect(afterTwo.attempts).toBe(afterOne.attempts + 1);
-    // Backoff grows with each failed attempt.
+    // Backoff grows with each failed attempt (the jitter is pinned to its top here).
     expect(afterTwo.next_attempt_at).toBeGreaterThan(afterOne.next_attempt_at);
 
     // The broker restarts on the same file and port: the unacknowledged message is still owed.
@@ -131,7 +144,7 @@ describe("Register Commit outbox", () => {
       policy: accountNumberPinPolicy(),
       moduleIds: ["test-bank"],
       port: brokerPort,
-      outbox: { baseDelayMs: 60_000 },
+      outbox: SLOW_OUTBOX,
     });
     expect(f.broker.ledger.outbox.pendingCount()).toBe(1);
 
@@ -139,5 +152,33 @@ describe("Register Commit outbox", () => {
     expect(await f.broker.flushOutbox()).toMatchObject({ sent: 1, pending: 0 });
     const status = await orderStatus(orderDigest);
     expect(status.commit).toMatchObject({ commitId, messageId: afterOne.message_id });
+  });
+});
+
+describe("Register Commit the host refuses", () => {
+  it("is given up at once: recorded on its row for the operator, reported, never resent", async () => {
+    // A commitment the host can never accept as sent: its endorsement's signature is not the broker's.
+    const { commitId } = await endorse();
+    await f.broker.flushOutbox();
+    const row = f.broker.ledger.db
+      .prepare("SELECT body_json FROM outbox WHERE body_json LIKE ?")
+      .get(`%${commitId}%`) as { body_json: string };
+    const body = JSON.parse(row.body_json) as { endorsement: { sig: string } };
+    body.endorsement.sig = `${body.endorsement.sig.startsWith("A") ? "B" : "A"}${body.endorsement.sig.slice(1)}`;
+    const messageId = newMessageId();
+    f.broker.ledger.outbox.enqueue(messageId, "RegisterCommit", body, Date.now());
+
+    const result = await f.broker.flushOutbox();
+    expect(result).toMatchObject({ sent: 0, failed: 0, gaveUp: 1, pending: 0 });
+    const refused = f.broker.ledger.outbox.byMessageId(messageId)!;
+    expect(refused).toMatchObject({ attempts: 1, acked_at: null });
+    expect(refused.gave_up_at).toEqual(expect.any(Number));
+    expect(refused.last_error).toMatch(/^bad_signature: /);
+    expect(f.broker.ledger.outbox.givenUp().map((r) => r.message_id)).toEqual([messageId]);
+    expect(givenUp).toEqual([{ id: messageId, code: "bad_signature", reason: "refused" }]);
+
+    // Never sent again, not even by a "retry everything now".
+    expect(await f.broker.flushOutbox()).toEqual({ sent: 0, failed: 0, gaveUp: 0, pending: 0 });
+    expect(f.broker.ledger.outbox.byMessageId(messageId)?.attempts).toBe(1);
   });
 });

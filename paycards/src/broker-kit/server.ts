@@ -5,7 +5,7 @@ import { type ConsumedApprovals, consumeHostApprovals } from "./approvals";
 import { type Broker, type BrokerSettings, defaultBrokerSettings } from "./context";
 import { installErrorHandlers } from "./http-errors";
 import { Ledger, type ReleasedHolds } from "./ledger";
-import { CommitOutbox, type DrainResult } from "./outbox-sender";
+import { CommitOutbox, type CommitOutboxOptions, type DrainResult } from "./outbox-sender";
 import type { AnswerPolicy } from "./policy";
 import { registerBrokerRoutes } from "./routes";
 
@@ -28,7 +28,8 @@ export interface BrokerServerOptions {
   /** pino level; quiet ("silent") unless given. */
   logLevel?: string;
   directoryTtlMs?: number;
-  outbox?: { baseDelayMs?: number; maxDelayMs?: number };
+  /** The Register Commit / Register Settlement sender: its retry policy, jitter source and give-up hook. */
+  outbox?: Pick<CommitOutboxOptions, "policy" | "random" | "onGiveUp">;
   /** How often host approvals are fetched from the broker's mailbox and paid; default 30 s, 0 = never. */
   approvalPollMs?: number;
   /**

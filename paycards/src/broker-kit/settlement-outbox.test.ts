@@ -17,8 +17,12 @@ const transport: FetchLike = (input, init) =>
     : fetch(input, init);
 
 beforeAll(async () => {
-  // A long first backoff: only the test's explicit flushes resend.
-  f = await startFixture({ fetch: transport, outbox: { baseDelayMs: 60_000 }, approvalPollMs: 0 });
+  // A long backoff with the jitter pinned to its top: only the test's explicit flushes resend.
+  f = await startFixture({
+    fetch: transport,
+    outbox: { policy: { baseMs: 60_000, capMs: 10 * 60_000 }, random: () => 1 },
+    approvalPollMs: 0,
+  });
   alice = await addPaycard(f, f.wallet, ALICE);
 });
 
@@ -47,14 +51,17 @@ describe("Register Settlement outbox", () => {
     });
     expect(settled.json).toMatchObject({ statement: { accepted: [orderDigest] } });
 
-    expect(await f.broker.flushOutbox()).toMatchObject({ sent: 0, pending: 2 });
+    expect(await f.broker.flushOutbox()).toMatchObject({ sent: 0, failed: 1, pending: 2 });
+    // Held back, not failed: it was never attempted, so no attempt or error is recorded on it.
     const waiting = f.broker.ledger.db
-      .prepare("SELECT last_error FROM outbox WHERE type = 'RegisterSettlement'")
-      .get() as { last_error: string };
-    expect(waiting.last_error).toMatch(/waiting for an earlier Register Commit/);
+      .prepare("SELECT attempts, last_error FROM outbox WHERE type = 'RegisterSettlement'")
+      .get();
+    expect(waiting).toEqual({ attempts: 0, last_error: null });
+    expect(f.broker.ledger.outbox.nextDueAt()).toBeGreaterThan(Date.now());
 
     commitsBlocked = false;
-    expect(await f.broker.flushOutbox()).toMatchObject({ sent: 2, pending: 0 });
+    // One flush sends the commit and then the settlement it let go.
+    expect(await f.broker.flushOutbox()).toMatchObject({ sent: 2, failed: 0, pending: 0 });
     const view = await fetch(`${f.host.url}/v1/admin/orders/${orderDigest}`, {
       headers: { authorization: `Bearer ${f.host.operatorToken}` },
     }).then((res) => res.json());

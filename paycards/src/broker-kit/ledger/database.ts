@@ -107,8 +107,9 @@ CREATE TABLE IF NOT EXISTS idempotency (
   PRIMARY KEY (sender, message_id)
 );
 
--- Messages to the host (Register Commit), written in the same transaction as the endorsement and
--- resent under the same message id until the host acknowledges.
+-- Messages to the host (Register Commit, Register Settlement), written in the same transaction as
+-- the fact they report and resent under the same message id until the host acknowledges — or,
+-- when the host refuses one for good, given up (gave_up_at, last_error) for the operator to see.
 CREATE TABLE IF NOT EXISTS outbox (
   outbox_id       INTEGER PRIMARY KEY,
   message_id      TEXT NOT NULL UNIQUE,
@@ -121,9 +122,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   -- Set when the message travels inside a batch (RegisterCommitBatch): the batch's envelope id,
   -- fixed once so the batch is resent with the same composition under the same id.
   batch_id        TEXT,
+  gave_up_at      INTEGER,
   created_at      INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (next_attempt_at) WHERE acked_at IS NULL;
 
 -- Each commitment is paid to its vendor at most once, by whichever path came first: the broker's
 -- own Settle With Broker (path 'broker', ref = statement id) or a host approval (path 'host').
@@ -202,7 +203,13 @@ function migrate(db: LedgerDatabase): void {
     addColumn("accounts", "secret_lockouts", "INTEGER NOT NULL DEFAULT 0");
     addColumn("accounts", "secret_locked_until", "INTEGER");
     addColumn("outbox", "batch_id", "TEXT");
-    db.exec("CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch_id) WHERE batch_id IS NOT NULL");
+    addColumn("outbox", "gave_up_at", "INTEGER");
+    db.exec(`
+      CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch_id) WHERE batch_id IS NOT NULL;
+      DROP INDEX IF EXISTS outbox_pending;
+      CREATE INDEX IF NOT EXISTS outbox_sendable ON outbox (next_attempt_at)
+        WHERE acked_at IS NULL AND gave_up_at IS NULL;
+    `);
     const version = db.pragma("user_version", { simple: true }) as number;
     if (version < 1) {
       db.prepare(

@@ -432,7 +432,7 @@ describe("ledger migration", () => {
       expect(migrated.accounts.balance("a_old")).toMatchObject({ balanceMicros: 40_000, heldMicros: 20_000 });
       expect(migrated.accounts.get("a_old")).toMatchObject({ secret_lockouts: 0, secret_locked_until: null });
       expect(migrated.outbox.pendingCount()).toBe(1);
-      expect(migrated.outbox.byMessageId("m_old")).toMatchObject({ attempts: 3 });
+      expect(migrated.outbox.byMessageId("m_old")).toMatchObject({ attempts: 3, gave_up_at: null });
       // The micro order captured at Check Commit under the old rules settles without a second debit.
       const approve = (commitId: string, digest: string, value: string): HostApproval => ({
         hostId: `h_${"6".repeat(32)}`,
