@@ -1,4 +1,7 @@
-/** The demo bank pays host settlement approvals by itself: its periodic poll of the host mailbox. */
+/**
+ * The demo bank pays host settlement approvals by itself (its periodic poll of the host mailbox), and
+ * its live balances show the payment only once it is settled.
+ */
 import { type RunningHost, startHost } from "@quickpay/host-server";
 import {
   type MessageType,
@@ -53,7 +56,11 @@ describe("demo bank settlement", () => {
       orderExpiresAt: new Date(Date.now() + 60_000).toISOString(),
     })) as { endorsement: SignedEndorsement };
     const { commitId, orderDigest, vendorId, amount } = endorsement.endorsement;
+    const alice = () => bank.liveAccounts().find((a) => a.accountNumber === "1000-0001");
+    const before = alice()!;
     await send(bank.url, vendor.signer, "CheckCommit", { commitId, orderDigest, vendorId, amount });
+    // Claimed, not yet paid: the cent is held, the balance untouched.
+    expect(alice()).toMatchObject({ balance: before.balance, held: { currency: "USD", value: "0.01" } });
     await bank.server.flushOutbox();
     await send(host.url, vendor.signer, "RegisterDelivery", { orderDigest, commitId, vendorId, amount });
     const approved = (await send(host.url, vendor.signer, "SettleWithHost", {
@@ -63,7 +70,21 @@ describe("demo bank settlement", () => {
 
     await expect.poll(() => bank.server.ledger.settlements.payable(vendor.id)).toBe(10_000);
     expect(bank.server.ledger.settlements.byCommit(commitId)?.path).toBe("host");
-    expect(await bank.server.consumeApprovals()).toEqual({ paid: [], alreadySettled: [], expired: [], invalid: 0 });
+    expect(await bank.server.consumeApprovals()).toEqual({
+      paid: [],
+      alreadySettled: [],
+      expired: [],
+      invalid: 0,
+    });
     expect(bank.server.ledger.settlements.payable(vendor.id)).toBe(10_000);
+    // Settled: the cent is captured, and the live balance (not the seed's) says so.
+    expect(alice()).toMatchObject({
+      holder: "Alice Demo",
+      pin: "1234",
+      balance: { currency: "USD", value: "4.99" },
+      held: { currency: "USD", value: "0.00" },
+      available: { currency: "USD", value: "4.99" },
+    });
+    expect(bank.accounts[0]!.balance).toEqual({ currency: "USD", value: "5.00" });
   });
 });

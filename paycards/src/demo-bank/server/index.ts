@@ -1,3 +1,3 @@
 /** `@quickpay/paycards/demo-bank/server`: the demo bank's broker server (node only). */
 export { type DemoAccount, demoAccounts, normalizeDemoAccountNumber, seedDemoAccounts } from "./accounts";
-export { type DemoBankOptions, type RunningBroker, startDemoBank } from "./start";
+export { type DemoBankOptions, type LiveAccount, type RunningBroker, startDemoBank } from "./start";

@@ -15,10 +15,11 @@ const bank = await startDemoBank({
 });
 
 console.log(`Demo Bank broker ${bank.brokerId} listening at ${bank.url}`);
+// The ledger's balances now, not the seed's: a restart shows what was spent.
 console.log("Demo accounts (DEMO ONLY — add one as a Paycard in the Wallet):");
-for (const a of bank.accounts) {
+for (const a of bank.liveAccounts()) {
   console.log(
-    `  account ${a.accountNumber}  PIN ${a.pin}  ${a.holder.padEnd(12)} ${displayMoney(a.balance)}`,
+    `  account ${a.accountNumber}  PIN ${a.pin ?? "—"}  ${a.holder.padEnd(12)} ${displayMoney(a.available)} available (${displayMoney(a.balance)} balance)`,
   );
 }
 

@@ -72,6 +72,34 @@ describe("startDemoBank", () => {
     const second = await startDemoBank({ hostUrl: host.url, operatorToken: host.operatorToken, dbPath });
     try {
       expect(second.server.ledger.accounts.byNumber("1000-0001")?.balance_micros).toBe(6_000_000);
+      // The live balances come from the ledger; `accounts` stays the seed (with the demo PINs).
+      expect(second.liveAccounts()).toEqual([
+        {
+          accountNumber: "1000-0001",
+          holder: "Alice Demo",
+          pin: "1234",
+          balance: { currency: "USD", value: "6.00" },
+          held: { currency: "USD", value: "0.00" },
+          available: { currency: "USD", value: "6.00" },
+        },
+        {
+          accountNumber: "1000-0002",
+          holder: "Bob Demo",
+          pin: "4321",
+          balance: { currency: "USD", value: "0.50" },
+          held: { currency: "USD", value: "0.00" },
+          available: { currency: "USD", value: "0.50" },
+        },
+        {
+          accountNumber: "1000-0003",
+          holder: "Carol Demo",
+          pin: "0000",
+          balance: { currency: "USD", value: "0.00" },
+          held: { currency: "USD", value: "0.00" },
+          available: { currency: "USD", value: "0.00" },
+        },
+      ]);
+      expect(second.accounts[0]?.balance).toEqual({ currency: "USD", value: "5.00" });
       expect(await lookupPlayer(host.url, second.brokerId)).toMatchObject({
         status: "active",
         endpoint: second.url,
@@ -85,6 +113,7 @@ describe("startDemoBank", () => {
     const bank = await startDemoBank({ hostUrl: host.url, seed: false });
     try {
       expect(bank.accounts).toEqual([]);
+      expect(bank.liveAccounts()).toEqual([]);
       expect(bank.server.ledger.accounts.byNumber("1000-0001")).toBeUndefined();
     } finally {
       await bank.close();

@@ -10,13 +10,20 @@ import {
   directoryPaths,
   endpointUrl,
   type FetchLike,
+  formatMoney,
   getJson,
   isQuickPayError,
   type MoneyWire,
   QuickPayError,
   sendMessage,
 } from "@quickpay/protocol";
-import { accountNumberPinPolicy, Ledger, type RunningBrokerServer, startBroker } from "../../broker-kit";
+import {
+  accountNumberPinPolicy,
+  type BrokerServerOptions,
+  Ledger,
+  type RunningBrokerServer,
+  startBroker,
+} from "../../broker-kit";
 import { demoBrokerKey } from "../demo-broker-key";
 import { DEMO_BANK_MODULE_ID, DEMO_BANK_NAME } from "../module/meta";
 import { demoAccounts, normalizeDemoAccountNumber, seedDemoAccounts } from "./accounts";
@@ -36,13 +43,34 @@ export interface DemoBankOptions {
   fetch?: FetchLike;
   /** How often host settlement approvals are fetched and paid (default 30 s; 0 = only on demand). */
   approvalPollMs?: number;
+  /** How often lapsed holds are released without waiting for a read (default 60 s; 0 = only on reads). */
+  holdSweepMs?: number;
+  /** Broker settings, e.g. `settleWithinMs` or `holdTtlMs`. */
+  settings?: BrokerServerOptions["settings"];
+}
+
+/** An account as the ledger has it now (not the seed): what the demo prints on every start. */
+export interface LiveAccount {
+  accountNumber: string;
+  holder: string;
+  /** The settled balance: what was captured is gone, what is only held is still here. */
+  balance: MoneyWire;
+  /** Reserved by live holds: endorsed or claimed orders not settled (or released) yet. */
+  held: MoneyWire;
+  /** balance − held: what the Paycard can still commit. */
+  available: MoneyWire;
+  /** The demo PIN, for the seeded demo accounts (DEMO ONLY). */
+  pin?: string;
 }
 
 export interface RunningBroker {
   url: string;
   brokerId: string;
   publicKey: string;
+  /** The seeded demo accounts with their PINs and OPENING balances (the seed, not the ledger). */
   accounts: { accountNumber: string; pin: string; holder: string; balance: MoneyWire }[];
+  /** Every account's balance as the ledger has it now, lapsed holds released first. */
+  liveAccounts(): LiveAccount[];
   close(): Promise<void>;
   /** The underlying broker-kit server (ledger, outbox) for tests and operators. */
   server: RunningBrokerServer;
@@ -74,6 +102,8 @@ export async function startDemoBank(options: DemoBankOptions): Promise<RunningBr
       ...(options.now ? { now: options.now } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.approvalPollMs === undefined ? {} : { approvalPollMs: options.approvalPollMs }),
+      ...(options.holdSweepMs === undefined ? {} : { holdSweepMs: options.holdSweepMs }),
+      ...(options.settings ? { settings: options.settings } : {}),
     });
   } catch (error) {
     ledger.close();
@@ -100,9 +130,27 @@ export async function startDemoBank(options: DemoBankOptions): Promise<RunningBr
     brokerId: server.brokerId,
     publicKey: server.publicKey,
     accounts: seed ? demoAccounts.map((a) => ({ ...a, balance: { ...a.balance } })) : [],
+    liveAccounts: () => liveAccounts(ledger, (options.now?.() ?? new Date()).getTime()),
     close,
     server,
   };
+}
+
+function liveAccounts(ledger: Ledger, now: number): LiveAccount[] {
+  const pins = new Map(demoAccounts.map((a) => [a.accountNumber, a.pin]));
+  return ledger.accounts.list().map((a) => {
+    const b = ledger.balance(a.account_id, now);
+    const money = (micros: number) => formatMoney({ currency: b.currency, micros });
+    const pin = pins.get(a.number);
+    return {
+      accountNumber: a.number,
+      holder: a.holder,
+      balance: money(b.balanceMicros),
+      held: money(b.heldMicros),
+      available: money(b.availableMicros),
+      ...(pin === undefined ? {} : { pin }),
+    };
+  });
 }
 
 /**
