@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh --chromium-only
 bash scripts/install.sh
-exec npx tsx scripts/demo.ts
+# node with the tsx loader directly (not npx): Ctrl-C reaches the demo itself, which stops every player.
+exec node --import tsx scripts/demo.ts

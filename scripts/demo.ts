@@ -1,11 +1,13 @@
 /**
- * The demo: a System Host, the demo bank and the demo shop on fixed loopback ports with their state
- * in `.data/`, plus the Wallet built against that host. Prints where everything is; launches Chromium
- * with the Wallet loaded when a display exists. Stops cleanly on Ctrl-C.
+ * The demo: a System Host, the demo bank and the demo shop, each its own process, on fixed loopback
+ * ports with their state and logs in `.data/`, plus the Wallet built against that host. Prints
+ * where everything is and the bank's balances as its ledger has them now; launches Chromium with
+ * the Wallet loaded when a display exists. Stops every process on Ctrl-C.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { displayMoney, parseMoney } from "@quickpay/protocol";
 import { buildExtension, repoRoot, startNetwork } from "./network";
 
 const port = (name: string, fallback: number) => {
@@ -32,9 +34,12 @@ const network = await startNetwork({
 console.log("==> building the Wallet extension against", network.hostUrl);
 await buildExtension(network.hostUrl, extensionDir);
 
+// Live balances, read from the bank's ledger now: purchases of earlier runs show.
 const accounts = network.accounts
   .map(
-    (a) => `      ${a.accountNumber}  PIN ${a.pin}  ${a.balance.value} ${a.balance.currency}  (${a.holder})`,
+    (a) =>
+      `      ${a.accountNumber}  PIN ${a.pin}  ${displayMoney(a.balance).padStart(8)} available` +
+      `${parseMoney(a.held).micros === 0 ? "" : ` (${displayMoney(a.held)} held)`}  ${a.holder}`,
   )
   .join("\n");
 console.log(`
@@ -43,6 +48,7 @@ QuickPay demo is running.
   System Host     ${network.hostUrl}   (operator token in ${path.join(dataDir, "operator-token")})
   Demo bank       ${network.bankUrl}   broker ${network.brokerId}
   Demo shop       ${network.shopUrl}   vendor ${network.vendorId}
+  Logs            ${path.join(dataDir, "logs")}
   Wallet          ${extensionDir}
                   load it unpacked: chrome://extensions → Developer mode → Load unpacked
 
@@ -75,15 +81,25 @@ if (process.env.DISPLAY && fs.existsSync("/usr/bin/chromium") && process.env.QUI
 }
 
 let stopping = false;
-async function stop() {
+async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   browser?.kill();
   await network.close();
-  process.exit(0);
+  process.exit(code);
 }
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+for (const player of [network.host, network.bank, network.shop]) {
+  player.onExit((info) => {
+    if (info.expected || stopping) return;
+    console.error(
+      `\n${player.name} stopped unexpectedly (${info.signal ?? `exit ${info.code}`}); its log: ${player.logFile}\n` +
+        `${player.logTail(15)}\nstopping the demo.`,
+    );
+    void stop(1);
+  });
+}
+process.on("SIGINT", () => stop());
+process.on("SIGTERM", () => stop());
 if (process.env.QUICKPAY_DEMO_EXIT_AFTER_START === "1") await stop();
 
 function readOrCreateToken(file: string): string {
