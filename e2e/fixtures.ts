@@ -1,43 +1,72 @@
 /**
  * Playwright fixtures: a fresh Chromium profile with the built Wallet loaded (recipe in
- * docs/notes/playwright-mv3-recipe.md), its extension id, and where the e2e network's servers are.
+ * docs/notes/playwright-mv3-recipe.md), its extension id, and the e2e network: where its servers
+ * are, and handles on its player processes (`network.shop.arm("deliver", "throw")`,
+ * `network.bank.kill()`, `network.host.suspend()`…) through the network process's control channel.
+ * After every test the network is healed: players resumed or restarted, faults disarmed.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, test as base, chromium, type Page, type Worker } from "@playwright/test";
+import {
+  ControlClient,
+  type NetworkFacts,
+  RemoteBank,
+  type RemoteHost,
+  RemotePlayer,
+  RemoteShop,
+} from "../scripts/control";
 
 const extensionDir = path.join(path.dirname(fileURLToPath(import.meta.url)), ".extension");
 
-export interface NetworkInfo {
-  hostUrl: string;
-  operatorToken: string;
-  bankUrl: string;
-  shopUrl: string;
-  vendorId: string;
-  brokerId: string;
-  impostorUrl: string;
-  accounts: {
-    accountNumber: string;
-    pin: string;
-    holder: string;
-    balance: { currency: string; value: string };
-  }[];
+/** Where the e2e network's servers are (the same across player restarts). */
+export type NetworkInfo = NetworkFacts;
+
+/** The network with handles on its players; each call goes to the network process. */
+export interface E2eNetwork extends NetworkInfo {
+  host: RemoteHost;
+  bank: RemoteBank;
+  shop: RemoteShop;
+  /** Resumes suspended players, restarts stopped ones, disarms and releases the shop's faults. */
+  heal(): Promise<string[]>;
 }
 
 export const test = base.extend<
-  { context: BrowserContext; serviceWorker: Worker; extensionId: string; wallet: WalletPages },
-  { network: NetworkInfo }
+  {
+    context: BrowserContext;
+    serviceWorker: Worker;
+    extensionId: string;
+    wallet: WalletPages;
+    healNetwork: undefined;
+  },
+  { network: E2eNetwork }
 >({
   network: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
     async ({}, use) => {
       const raw = process.env.QUICKPAY_NETWORK;
       if (!raw) throw new Error("QUICKPAY_NETWORK is not set: global-setup did not run");
-      await use(JSON.parse(raw) as NetworkInfo);
+      const info = JSON.parse(raw) as NetworkInfo;
+      const control = new ControlClient(info.controlUrl, info.controlToken);
+      await use({
+        ...info,
+        host: new RemotePlayer(control, "host"),
+        bank: new RemoteBank(control),
+        shop: new RemoteShop(control),
+        heal: () => control.heal(),
+      });
     },
     { scope: "worker" },
+  ],
+  // A journey that kills, suspends or arms something leaves the next one a working network.
+  healNetwork: [
+    async ({ network }, use) => {
+      await use(undefined);
+      await network.heal();
+    },
+    { auto: true },
   ],
   // biome-ignore lint/correctness/noEmptyPattern: see above.
   context: async ({}, use) => {
