@@ -1,3 +1,4 @@
+import { QuickPayError, wordsFor } from "@quickpay/protocol";
 import { describe, expect, it } from "vitest";
 import type { WalletHandlers } from "../shared/messages";
 import { routeWalletMessage } from "./router";
@@ -10,13 +11,23 @@ const handlers = {
     return { purchaseId: "AAAAAAAAAAAAAAAAAAAAAA" };
   },
   "page.awaitPay": async () => {
-    throw new Error("not in this test");
+    throw new QuickPayError("not_charged", "vendor refused: not_found", {
+      reasonCode: "not_found",
+      words: "Nothing was charged. This item is not for sale.",
+    });
+  },
+  "page.restore": async () => {
+    throw new QuickPayError(
+      "vendor_unreachable",
+      "could not reach vendor at http://127.0.0.1:9: ECONNREFUSED",
+    );
   },
   "wallet.status": async () => ({ walletId: null, registered: false, hostUrl: "http://h", outboxPending: 0 }),
   "confirm.get": async () => {
     throw new Error("not in this test");
   },
   "confirm.decide": async () => ({ ok: true as const }),
+  "confirm.useReceipt": async () => ({ ok: true as const }),
   "paycards.list": async () => ({ paycards: [], modules: [] }),
   "paycards.setActive": async () => ({ ok: true as const }),
   "paycards.beginAdd": async () => {
@@ -27,7 +38,7 @@ const handlers = {
   },
   "paycards.balance": async () => null,
   // A handler returning something its result schema refuses: the router must not pass it on.
-  "orders.recent": async () => ({ orders: "nope" }) as never,
+  "history.page": async () => ({ items: "nope", next: null }) as never,
 } satisfies WalletHandlers;
 
 const page = { kind: "page" as const, origin: "http://127.0.0.1:9" };
@@ -72,7 +83,49 @@ describe("routeWalletMessage", () => {
   });
 
   it("never passes on a result that does not match its declared schema", async () => {
-    const reply = await routeWalletMessage(handlers, { quickpay: 1, name: "orders.recent", params: {} }, ui);
+    const reply = await routeWalletMessage(handlers, { quickpay: 1, name: "history.page", params: {} }, ui);
     expect(reply).toMatchObject({ ok: false, error: { code: "internal" } });
+  });
+
+  it("gives a page the shopper's words as the message, the code beside them, the technical message in details", async () => {
+    const unreachable = await routeWalletMessage(
+      handlers,
+      { quickpay: 1, name: "page.restore", params: { itemId: "a-1" } },
+      page,
+    );
+    expect(unreachable).toEqual({
+      ok: false,
+      error: {
+        code: "vendor_unreachable",
+        message: wordsFor("vendor_unreachable"),
+        details: { technical: "could not reach vendor at http://127.0.0.1:9: ECONNREFUSED" },
+      },
+    });
+    const refused = await routeWalletMessage(
+      handlers,
+      { quickpay: 1, name: "page.awaitPay", params: { purchaseId: "AAAAAAAAAAAAAAAAAAAAAA" } },
+      page,
+    );
+    expect(refused).toEqual({
+      ok: false,
+      error: {
+        code: "not_charged",
+        message: "Nothing was charged. This item is not for sale.",
+        details: { reasonCode: "not_found", technical: "vendor refused: not_found" },
+      },
+    });
+    const bad = await routeWalletMessage(handlers, { quickpay: 1, name: "page.steal", params: {} }, page);
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request", message: wordsFor("invalid_request") },
+    });
+  });
+
+  it("keeps the technical message for the Wallet's own pages", async () => {
+    const reply = await routeWalletMessage(handlers, { quickpay: 1, name: "page.steal", params: {} }, ui);
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: "invalid_request", message: 'unknown message "page.steal"' },
+    });
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Routes one runtime message to its handler: checks the frame, the message name, who may send it, and
  * the params against the message map; turns every failure into `{ ok: false, error: { code, message } }`
- * so errors survive the message boundary and bad input changes nothing.
+ * so errors survive the message boundary and bad input changes nothing. A page's errors carry the
+ * shopper's words as the message (the code stays, the technical message moves to `details`).
  */
-import { QuickPayError } from "@quickpay/protocol";
+import { QuickPayError, wordsFor } from "@quickpay/protocol";
 import {
   isWalletMessageName,
   type SenderInfo,
@@ -41,7 +42,7 @@ export async function routeWalletMessage(
     const result = await handler(params.data, sender);
     return { ok: true, result: (spec.result as { parse(v: unknown): unknown }).parse(result) };
   } catch (error) {
-    return { ok: false, error: errorBody(error) };
+    return { ok: false, error: sender.kind === "page" ? pageErrorBody(error) : errorBody(error) };
   }
 }
 
@@ -52,4 +53,27 @@ export function errorBody(error: unknown): { code: string; message: string; deta
     return { code: error.code, message: error.message, ...(details === undefined ? {} : { details }) };
   }
   return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * What a vendor page gets: the stable code and, as the message, what the shopper reads (`wordsFor`
+ * the code, or the engine's own words for a purchase's outcome); the technical message stays in
+ * `details.technical` for the Wallet's developers (the page-side envelope carries code and message only).
+ */
+export function pageErrorBody(error: unknown): { code: string; message: string; details?: unknown } {
+  const e = error instanceof QuickPayError ? error : new QuickPayError("internal", errorBody(error).message);
+  const raw = errorBody(e).details;
+  const { words: _words, ...details } =
+    typeof raw === "object" && raw !== null && !Array.isArray(raw)
+      ? (raw as Record<string, unknown>)
+      : raw === undefined
+        ? {}
+        : { details: raw };
+  return { code: e.code, message: shopperWordsOf(e), details: { ...details, technical: e.message } };
+}
+
+/** What a page reads for an error: `details.words` when the engine chose them, else the code's words. */
+function shopperWordsOf(error: QuickPayError): string {
+  const words = (error.details as { words?: unknown } | undefined)?.words;
+  return typeof words === "string" ? words : wordsFor(error.code);
 }
