@@ -3,7 +3,7 @@
  * never sent anywhere) and its Register Wallet, queued in the outbox until the host acknowledges it.
  */
 import { generateKeyPair, newMessageId, playerIdFor, type Signer } from "@quickpay/protocol";
-import type { WalletDatabase, WalletMeta } from "./db";
+import type { OutboxWriteTx, WalletDatabase, WalletMeta } from "./db";
 import type { Outbox } from "./outbox";
 
 /**
@@ -44,13 +44,14 @@ export async function walletSigner(db: WalletDatabase): Promise<Signer | undefin
   return { playerId: meta.walletId, privateKey: keys.privateKey };
 }
 
-/** Called when the host acknowledges Register Wallet. */
-export async function markRegistered(db: WalletDatabase, walletId: string, now = new Date()): Promise<void> {
-  const meta = await db.get("meta", "wallet");
+/** Called when the host acknowledges Register Wallet, in the outbox's acknowledging transaction. */
+export async function markRegistered(tx: OutboxWriteTx, walletId: string, now: Date): Promise<void> {
+  const store = tx.objectStore("meta");
+  const meta = await store.get("wallet");
   if (!meta) return;
   if (meta.walletId !== walletId) {
     // The host derives the id from the key exactly as we do; a difference means a protocol mismatch.
     console.warn(`host registered wallet as ${walletId}, expected ${meta.walletId}`);
   }
-  await db.put("meta", { ...meta, walletId, registered: true, registeredAt: now.toISOString() });
+  await store.put({ ...meta, walletId, registered: true, registeredAt: now.toISOString() });
 }

@@ -1,7 +1,9 @@
 /**
  * Service worker entry: wiring only. Builds the Wallet engine and connects it to the browser's
  * events (install/start, runtime messages, alarms for the outbox, the confirmation window closing).
- * The worker may be stopped at any moment; everything that must survive is in IndexedDB.
+ * The worker may be stopped at any moment; everything that must survive is in IndexedDB. While it
+ * runs, the outbox's own timer resends what falls due; the alarm armed at the next due time is the
+ * backstop that wakes a stopped worker for it.
  *
  * Browser APIs come from `webextension-polyfill` (Promise-based, the same `browser.*` as Firefox).
  * MV3: every listener is added synchronously while this module first runs, so the events that woke
@@ -47,20 +49,30 @@ const walletPromise: Promise<Wallet> = (async () => {
         () => false,
       ),
     version: WALLET_VERSION,
+    onOutboxScheduled: (due) => {
+      void armOutboxAlarm(due).catch(logFailure("arming the outbox alarm"));
+    },
+    logger: {
+      warn: (obj, msg) => console.warn(`QuickPay Wallet: ${msg}`, obj),
+      error: (obj, msg) => console.error(`QuickPay Wallet: ${msg}`, obj),
+    },
   });
 })();
 
-/** Arms the outbox alarm for the next due message. */
-async function scheduleOutbox(wallet: Wallet): Promise<void> {
-  const due = await wallet.outbox.nextDueAt();
+/** Arms the outbox alarm for the next due message (replacing the previous one). */
+async function armOutboxAlarm(due: number | undefined): Promise<void> {
   // Awaited although Firefox's alarms.create returns nothing (the polyfill passes it through).
   if (due !== undefined)
     await browser.alarms.create(OUTBOX_ALARM, { when: Math.max(due, Date.now() + 1_000) });
 }
 
-async function flushAndSchedule(): Promise<void> {
+async function scheduleOutbox(wallet: Wallet): Promise<void> {
+  await armOutboxAlarm(await wallet.outbox.nextDueAt());
+}
+
+async function drainAndSchedule(): Promise<void> {
   const wallet = await walletPromise;
-  await wallet.outbox.flush();
+  await wallet.outbox.drain();
   await scheduleOutbox(wallet);
 }
 
@@ -84,14 +96,14 @@ void browser.alarms
   .catch(logFailure("arming the outbox sweep"));
 
 browser.runtime.onInstalled.addListener(() => {
-  void started.then(flushAndSchedule).catch(logFailure("outbox on install"));
+  void started.then(drainAndSchedule).catch(logFailure("outbox on install"));
 });
 browser.runtime.onStartup.addListener(() => {
-  void started.then(flushAndSchedule).catch(logFailure("outbox on startup"));
+  void started.then(drainAndSchedule).catch(logFailure("outbox on startup"));
 });
 
 browser.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name.startsWith(OUTBOX_ALARM)) void started.then(flushAndSchedule).catch(logFailure("outbox"));
+  if (alarm.name.startsWith(OUTBOX_ALARM)) void started.then(drainAndSchedule).catch(logFailure("outbox"));
 });
 
 browser.windows.onRemoved.addListener((windowId) => {
@@ -107,8 +119,8 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
     const wallet = await walletPromise;
     await started;
     const reply = await routeWalletMessage(wallet.handlers, message, info);
-    // A purchase may have queued Register Order; make sure the alarm will retry it (not awaited:
-    // the reply does not wait for the alarm).
+    // A message may have queued something (an approval, Register Order); make sure the alarm will
+    // wake a stopped worker for it (not awaited: the reply does not wait for the alarm).
     void scheduleOutbox(wallet).catch(logFailure("scheduling the outbox"));
     return reply;
   })();

@@ -1,185 +1,357 @@
 /**
- * The outbox (DESIGN §2): Wallet → Host messages are written to IndexedDB first and resent until the
- * host acknowledges them, always under the same message id, so neither a dead service worker nor a
- * browser restart loses or doubles one. Each send re-signs the envelope with a fresh `at` (the host
- * treats the same id with the same type and body as a repeat), because a message may wait longer than
- * the freshness window.
+ * The outbox (DESIGN §2): everything the Wallet must get acknowledged — Register Wallet and Register
+ * Order to the host, and an approved purchase's Inquiry Payment and Request Order Delivery — is
+ * written to IndexedDB first and resent under the same id until acknowledged or given up, by the
+ * protocol's one resend loop (`Resender`) over this IndexedDB `ResendStore`. Neither a dead service
+ * worker nor a browser restart loses or doubles a message: the attempt count, the next attempt time
+ * and the deadline live in the item, and an acknowledgement commits in the same transaction as its
+ * effect (the purchase moving on, the next item queued).
+ *
+ * While the worker lives the Resender's timer sends what falls due; the service worker also arms an
+ * alarm at `nextDueAt()` so a worker that was stopped is woken for it.
  */
 import type { Json } from "@quickpay/paycards";
 import {
+  type DrainReport,
+  type FailedAttempt,
   type FetchLike,
-  newMessageId,
+  isRetryable,
   QuickPayError,
-  type ReplyOf,
+  Resender,
+  type ResenderLogger,
+  type ResendStore,
+  type RetryPolicy,
   type Signer,
   sendMessage,
   signEnvelope,
 } from "@quickpay/protocol";
-import type { OutboxItem, OutboxType, WalletDatabase } from "./db";
+import {
+  OUTBOX_WRITE_STORES,
+  type OutboxItem,
+  type OutboxType,
+  type OutboxWriteTx,
+  type WalletDatabase,
+} from "./db";
 
-/** First retry after 2 s, doubling up to 10 minutes: gentle on a host that is down for a while. */
-export const BACKOFF_BASE_MS = 2_000;
-export const BACKOFF_MAX_MS = 10 * 60_000;
+/** Host messages: gentle on a host that is down for a while (nothing waits on them but the record). */
+export const HOST_POLICY: RetryPolicy = { baseMs: 2_000, capMs: 10 * 60_000 };
+/** Inquiry Payment: a person is waiting, and the order expires in minutes (its deadline). */
+export const INQUIRY_POLICY: RetryPolicy = { baseMs: 1_000, capMs: 5_000 };
+/** Request Order Delivery: soon at first (a person waits), then at most every 5 minutes for days. */
+export const DELIVERY_POLICY: RetryPolicy = { baseMs: 1_000, capMs: 5 * 60_000 };
+/**
+ * How long after the endorsement's expiry Request Order Delivery is still resent. After the expiry the
+ * vendor's answer is definitive (delivered, or refused and nothing charged), so the Wallet keeps asking
+ * for that answer through a vendor outage of up to a week before it gives up.
+ */
+export const DELIVERY_GRACE_MS = 7 * 24 * 60 * 60_000;
 
-export function backoffMs(attempts: number): number {
-  return Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1), BACKOFF_MAX_MS);
+/** The one retry policy per kind of item. */
+export function retryPolicyFor(item: Pick<OutboxItem, "type">): RetryPolicy {
+  switch (item.type) {
+    case "InquiryPayment":
+      return INQUIRY_POLICY;
+    case "RequestOrderDelivery":
+      return DELIVERY_POLICY;
+    case "RegisterWallet":
+    case "RegisterOrder":
+      return HOST_POLICY;
+  }
 }
 
 /**
- * Errors worth retrying: the host was unreachable, broke, throttled us, or (for messages queued before
- * registration finished) does not know this wallet yet. Anything else will never succeed as sent.
+ * Which failures are worth another attempt: the protocol's `isRetryable` ("not now" codes and
+ * failures with no answer at all), plus the Wallet's own: before Register Wallet is acknowledged
+ * the host and the brokers do not know this wallet yet (`unknown_player`, `not_registered`).
  */
-const TRANSIENT = new Set([
-  "host_unreachable",
-  "internal",
-  "rate_limited",
-  "stale_message",
-  "unknown_player",
-  "not_registered",
-]);
+export function retryableFor(item: Pick<OutboxItem, "type">, error: unknown): boolean {
+  if (isRetryable(error)) return true;
+  const code = (error as QuickPayError).code;
+  switch (item.type) {
+    case "RegisterWallet":
+    case "RegisterOrder":
+      return code === "unknown_player" || code === "not_registered";
+    case "InquiryPayment":
+      return code === "not_registered";
+    case "RequestOrderDelivery":
+      return false;
+  }
+}
 
-export function isTransient(error: unknown): boolean {
-  return !(error instanceof QuickPayError) || TRANSIENT.has(error.code);
+/** One write of the outbox, given to an item kind's effects: its transaction and a way to queue more. */
+export interface OutboxWrite {
+  tx: OutboxWriteTx;
+  now: Date;
+  /** Queues another item in the same transaction (an existing id is kept as is); sent right after. */
+  queue(item: OutboxItem): Promise<void>;
+}
+
+/** How one type of item is sent, and what its outcome changes (in the same transaction). */
+export interface OutboxKind {
+  /** One attempt; resolves with the receiver's acknowledgement, throws on any failure. */
+  send(item: OutboxItem): Promise<unknown>;
+  acknowledged?(write: OutboxWrite, item: OutboxItem, reply: unknown): Promise<void>;
+  /** `item` already carries the new failure count and, when given up, `state: "failed"`. */
+  failed?(write: OutboxWrite, item: OutboxItem, attempt: FailedAttempt): Promise<void>;
+  /** After either write committed: wake whoever waits on it. */
+  written?(item: OutboxItem): void;
+}
+
+export type OutboxKinds = { [T in OutboxType]: OutboxKind };
+
+export function newOutboxItem(
+  type: OutboxType,
+  body: Json,
+  id: string,
+  now: Date,
+  extra: { purchaseId?: string; deadline?: number } = {},
+): OutboxItem {
+  return {
+    id,
+    type,
+    body,
+    ...extra,
+    state: "pending",
+    failures: 0,
+    queuedAt: now.getTime(),
+    nextAttemptAt: now.getTime(),
+  };
+}
+
+/** Register Wallet goes first: the host and the brokers know this wallet only after it. */
+function rank(item: OutboxItem): number {
+  return item.type === "RegisterWallet" ? 0 : 1;
+}
+
+/** The outbox's storage as the resend loop sees it. */
+export class IdbResendStore implements ResendStore<OutboxItem> {
+  constructor(
+    private readonly db: WalletDatabase,
+    private readonly kinds: OutboxKinds,
+    private readonly now: () => Date,
+    /** Called after a write that queued another item. */
+    private readonly onQueued: () => void,
+    /** Called when the resend loop re-arms its timer (after every drain), with the next due time. */
+    private readonly onScheduled?: (at: number | undefined) => void,
+  ) {}
+
+  /** Unacknowledged items that may be sent: nothing but Register Wallet until the host knows the wallet. */
+  private async open(): Promise<OutboxItem[]> {
+    const [meta, items] = await Promise.all([
+      this.db.get("meta", "wallet"),
+      this.db.getAllFromIndex("outbox", "byState", "pending"),
+    ]);
+    return meta?.registered ? items : items.filter((i) => i.type === "RegisterWallet");
+  }
+
+  async due(now: number): Promise<OutboxItem[]> {
+    return (await this.open())
+      .filter((i) => i.nextAttemptAt <= now)
+      .sort((a, b) => rank(a) - rank(b) || a.queuedAt - b.queuedAt || a.id.localeCompare(b.id));
+  }
+
+  /** The resend loop asks this after every drain to re-arm its timer. */
+  async nextDueAt(): Promise<number | undefined> {
+    const at = await this.peekNextDueAt();
+    this.onScheduled?.(at);
+    return at;
+  }
+
+  async peekNextDueAt(): Promise<number | undefined> {
+    const items = await this.open();
+    return items.length === 0 ? undefined : Math.min(...items.map((i) => i.nextAttemptAt));
+  }
+
+  async acknowledged(message: OutboxItem, reply: unknown): Promise<void> {
+    await this.write(message, false, async (write, stored) => {
+      const item: OutboxItem = { ...stored, state: "done", ackedAt: write.now.toISOString() };
+      await write.tx.objectStore("outbox").put(item);
+      await this.kinds[item.type].acknowledged?.(write, item, reply);
+      return item;
+    });
+  }
+
+  async failed(message: OutboxItem, attempt: FailedAttempt): Promise<void> {
+    await this.write(message, true, async (write, stored) => {
+      const { verdict } = attempt;
+      const item: OutboxItem = {
+        ...stored,
+        failures: attempt.failures,
+        lastError: attempt.error,
+        ...(verdict.retry ? { nextAttemptAt: verdict.at } : { state: "failed", gaveUp: verdict.reason }),
+      };
+      await write.tx.objectStore("outbox").put(item);
+      await this.kinds[item.type].failed?.(write, item, attempt);
+      return item;
+    });
+  }
+
+  /**
+   * One transaction over the outbox and what its effects touch. An outcome for an item that is no
+   * longer pending — or, for a failure, whose count moved on — comes from a stale sender (a worker
+   * that was presumed dead) and changes nothing.
+   */
+  private async write(
+    message: OutboxItem,
+    sameCount: boolean,
+    change: (write: OutboxWrite, stored: OutboxItem) => Promise<OutboxItem>,
+  ): Promise<void> {
+    const tx = this.db.transaction(OUTBOX_WRITE_STORES, "readwrite");
+    let queued = false;
+    const write: OutboxWrite = {
+      tx,
+      now: this.now(),
+      async queue(item) {
+        const outbox = tx.objectStore("outbox");
+        if (!(await outbox.get(item.id))) await outbox.put(item);
+        queued = true;
+      },
+    };
+    let item: OutboxItem | undefined;
+    try {
+      const stored = await tx.objectStore("outbox").get(message.id);
+      if (stored?.state === "pending" && (!sameCount || stored.failures === message.failures)) {
+        item = await change(write, stored);
+      }
+    } catch (error) {
+      tx.abort();
+      await tx.done.catch(() => undefined);
+      throw error;
+    }
+    await tx.done;
+    if (!item) return;
+    this.kinds[item.type].written?.(item);
+    if (queued) this.onQueued();
+  }
 }
 
 export interface OutboxDeps {
   db: WalletDatabase;
-  hostUrl: string;
-  fetch?: FetchLike;
+  kinds: OutboxKinds;
   now?: () => Date;
-  /** The wallet's signer, or undefined before the key pair exists. */
-  signer: () => Promise<Signer | undefined>;
-  /** Called once per acknowledged message, with the host's reply. */
-  onAck?: (item: OutboxItem, reply: unknown) => Promise<void>;
-}
-
-export interface FlushReport {
-  sent: string[];
-  retrying: string[];
-  failed: string[];
+  /** The jitter's dice (tests may fix it). */
+  random?: () => number;
+  /** Run the resend loop's own timer while started (default true). */
+  timer?: boolean;
+  logger?: ResenderLogger;
+  /**
+   * Hears the next due time whenever the resend loop re-arms its timer (after every drain while
+   * started): the service worker arms its alarm there, for when the worker is gone by then.
+   */
+  onScheduled?: (nextDueAt: number | undefined) => void;
 }
 
 export class Outbox {
-  private running: Promise<FlushReport> | undefined;
-  private again = false;
+  private readonly resender: Resender<OutboxItem>;
+  private readonly store: IdbResendStore;
+  private started = false;
 
-  constructor(private readonly deps: OutboxDeps) {}
+  constructor(private readonly deps: OutboxDeps) {
+    const now = () => deps.now?.() ?? new Date();
+    this.store = new IdbResendStore(deps.db, deps.kinds, now, () => this.kick(), deps.onScheduled);
+    this.resender = new Resender<OutboxItem>({
+      store: this.store,
+      send: (item) => deps.kinds[item.type].send(item),
+      policy: retryPolicyFor,
+      retryable: (error, item) => retryableFor(item, error),
+      now: () => now().getTime(),
+      ...(deps.random ? { random: deps.random } : {}),
+      timer: deps.timer ?? true,
+      ...(deps.logger ? { logger: deps.logger } : {}),
+      name: "wallet-outbox",
+    });
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
 
+  /** Starts the timer and sends whatever is due (what a previous worker left, too). */
+  start(): void {
+    this.started = true;
+    this.resender.start();
+  }
+
+  /** Stops the timer and waits for a send under way; every item stays stored. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.resender.stop();
+  }
+
+  /** Something was queued: send it soon (only while started; before that, `drain` sends). */
+  kick(): void {
+    if (this.started) this.resender.kick();
+  }
+
+  /** Sends what is due now (every unacknowledged item with `all`), once. */
+  drain(options: { all?: boolean } = {}): Promise<DrainReport> {
+    return this.resender.drain(options);
+  }
+
+  /** Makes every pending item of `type` due now and sends what is due (a person is waiting on it). */
+  async hurry(type: OutboxType): Promise<DrainReport> {
+    const tx = this.deps.db.transaction("outbox", "readwrite");
+    const now = this.now().getTime();
+    for (const item of await tx.store.index("byState").getAll("pending")) {
+      if (item.type === type && item.nextAttemptAt > now) await tx.store.put({ ...item, nextAttemptAt: now });
+    }
+    await tx.done;
+    return this.drain();
+  }
+
   /** Queues a message; `id` makes enqueueing itself idempotent (an existing id is kept as is). */
-  async enqueue(type: OutboxType, body: Json, id: string = newMessageId()): Promise<OutboxItem> {
+  async enqueue(
+    type: OutboxType,
+    body: Json,
+    id: string,
+    extra: { purchaseId?: string; deadline?: number } = {},
+  ): Promise<OutboxItem> {
     const tx = this.deps.db.transaction("outbox", "readwrite");
     const existing = await tx.store.get(id);
-    if (existing) {
-      await tx.done;
-      return existing;
-    }
-    const item: OutboxItem = {
-      id,
-      type,
-      body,
-      state: "pending",
-      attempts: 0,
-      nextAttemptAt: this.now().getTime(),
-      createdAt: this.now().toISOString(),
-    };
-    await tx.store.put(item);
+    const item = existing ?? newOutboxItem(type, body, id, this.now(), extra);
+    if (!existing) await tx.store.put(item);
     await tx.done;
+    if (!existing) this.kick();
     return item;
   }
 
-  async pending(): Promise<OutboxItem[]> {
+  /** Unacknowledged items, whether or not they may be sent yet. */
+  pending(): Promise<OutboxItem[]> {
     return this.deps.db.getAllFromIndex("outbox", "byState", "pending");
   }
 
-  /** Epoch ms when the next pending message is due, for scheduling the alarm. */
-  async nextDueAt(): Promise<number | undefined> {
-    const items = await this.pending();
-    return items.length === 0 ? undefined : Math.min(...items.map((i) => i.nextAttemptAt));
-  }
-
-  /**
-   * Sends every due message once. Concurrent calls share one run (and trigger one more pass), so an
-   * alarm and a fresh enqueue never send the same message twice at the same time.
-   */
-  flush(): Promise<FlushReport> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      const total: FlushReport = { sent: [], retrying: [], failed: [] };
-      do {
-        this.again = false;
-        const r = await this.flushOnce();
-        total.sent.push(...r.sent);
-        total.retrying.push(...r.retrying);
-        total.failed.push(...r.failed);
-      } while (this.again);
-      return total;
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private async flushOnce(): Promise<FlushReport> {
-    const report: FlushReport = { sent: [], retrying: [], failed: [] };
-    const signer = await this.deps.signer();
-    if (!signer) return report;
-    const now = this.now().getTime();
-    const items = (await this.pending()).sort(
-      (a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt),
-    );
-    for (const item of items) {
-      if (item.nextAttemptAt > now) continue;
-      // Everything else the wallet says presumes the host knows it: wait for Register Wallet.
-      if (
-        item.type !== "RegisterWallet" &&
-        items.some((i) => i.type === "RegisterWallet" && i.state === "pending")
-      ) {
-        continue;
-      }
-      await this.sendOne(item, signer, report);
-    }
-    return report;
-  }
-
-  private async sendOne(item: OutboxItem, signer: Signer, report: FlushReport): Promise<void> {
-    const attemptAt = this.now();
-    try {
-      const envelope = await signEnvelope(signer, item.type, item.body, { id: item.id, at: attemptAt });
-      const reply: ReplyOf<OutboxType> = await sendMessage(this.deps.hostUrl, item.type, envelope as never, {
-        fetch: this.deps.fetch,
-      });
-      item.state = "done";
-      item.attempts += 1;
-      item.ackedAt = this.now().toISOString();
-      delete item.lastError;
-      await this.deps.db.put("outbox", item);
-      await this.deps.onAck?.(item, reply);
-      report.sent.push(item.id);
-    } catch (error) {
-      item.attempts += 1;
-      item.lastError = {
-        code: error instanceof QuickPayError ? error.code : "internal",
-        message: (error as Error).message,
-      };
-      if (isTransient(error)) {
-        item.nextAttemptAt = attemptAt.getTime() + backoffMs(item.attempts);
-        report.retrying.push(item.id);
-      } else {
-        item.state = "failed";
-        report.failed.push(item.id);
-      }
-      await this.deps.db.put("outbox", item);
-    }
+  /** Epoch ms when the next item that may be sent falls due, for the service worker's alarm. */
+  nextDueAt(): Promise<number | undefined> {
+    return this.store.peekNextDueAt();
   }
 }
 
-function rank(item: OutboxItem): number {
-  return item.type === "RegisterWallet" ? 0 : 1;
+export interface HostSenderDeps {
+  hostUrl: string;
+  fetch?: FetchLike;
+  now?: () => Date;
+  /** The wallet's signer, or undefined before the key pair exists. */
+  signer: () => Promise<Signer | undefined>;
+}
+
+/**
+ * Sends a host message. Each attempt is signed afresh with a new `at` under the same id (the host
+ * treats the same id with the same type and body as a repeat), because a message may wait in the
+ * outbox longer than the freshness window.
+ */
+export function hostSender(deps: HostSenderDeps): (item: OutboxItem) => Promise<unknown> {
+  return async (item) => {
+    if (item.type !== "RegisterWallet" && item.type !== "RegisterOrder") {
+      throw new QuickPayError("internal", `${item.type} is not a host message`);
+    }
+    const signer = await deps.signer();
+    if (!signer) throw new QuickPayError("not_registered", "the wallet has no key pair yet");
+    const envelope = await signEnvelope(signer, item.type, item.body, {
+      id: item.id,
+      at: deps.now?.() ?? new Date(),
+    });
+    return sendMessage(deps.hostUrl, item.type, envelope as never, {
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
+  };
 }

@@ -1,50 +1,71 @@
 /**
- * The micropayment engine (DESIGN §4.2.1, the Wallet's side): Get Order → Confirm Order → Inquiry
- * Payment via the active Paycard → Request Order Delivery → Register Order. Every step's state is in
- * IndexedDB (`pending`), so a confirmation survives a service-worker restart and an approved purchase
- * is finished by the next worker if the previous one died.
+ * The micropayment engine (DESIGN §4.2.1, the Wallet's side), up to the person's answer: Get Order
+ * and its checks, the confirmation window (Confirm Order), and the page's wait for the outcome. An
+ * approval queues Inquiry Payment in the outbox in the same transaction that marks the purchase
+ * `paying`; from there the outbox drives it (purchase-steps.ts). Every state is in IndexedDB, so a
+ * confirmation survives a service-worker restart and an approved purchase is finished by whichever
+ * worker runs next.
  */
-
-import type { Json } from "@quickpay/paycards";
-import type { DirectoryClient } from "@quickpay/protocol";
 import {
+  type DirectoryClient,
   type FetchLike,
   newId,
   newMessageId,
   orderDigest,
+  type PayProgress,
   type PayResult,
   QuickPayError,
-  type RegistrationFacts,
   sendMessage,
 } from "@quickpay/protocol";
-import type { ConfirmationView, OrderView } from "../shared/messages";
-import { verifyEndorsement, verifyOrder } from "./checks";
-import type { PendingPurchase, StoredOrder, WalletDatabase } from "./db";
+import type { ConfirmationView } from "../shared/messages";
+import { verifyOrder } from "./checks";
+import type { StoredPurchase, WalletDatabase } from "./db";
 import type { Outbox } from "./outbox";
 import type { PaycardHost } from "./paycard-host";
+import { inquiryItem } from "./purchase-steps";
+import { type Purchases, receiptUntilView } from "./purchases";
+import { isFinished, progressOf, purchaseError } from "./words";
+
+/** A page's wait for a purchase returns at least this often, so no runtime message stays open for long. */
+export const AWAIT_POLL_MS = 25_000;
 
 export interface PurchaseDeps {
   db: WalletDatabase;
+  purchases: Purchases;
   directory: DirectoryClient;
   paycards: PaycardHost;
   outbox: Outbox;
   fetch?: FetchLike;
-  now?: () => Date;
-  /** Opens the confirmation window for a pending purchase; returns its window id. */
+  now: () => Date;
+  /** Opens the confirmation window for a purchase; returns its window id. */
   openConfirmation: (purchaseId: string) => Promise<number | undefined>;
   /** Whether a confirmation window is still open (a dead worker may have missed its closing). */
   confirmationOpen?: (windowId: number) => Promise<boolean>;
+  awaitPollMs?: number;
 }
 
-const RECENT_ORDERS = 20;
+export type AwaitOutcome = { result: PayResult } | { progress: PayProgress };
+
+/** What the page gets for a purchase that ended with goods. */
+export function payResultOf(p: StoredPurchase): PayResult | undefined {
+  if (p.status === "restored") return p.restored?.result;
+  if (p.status !== "delivered" || !p.receipt) return undefined;
+  const order = p.signedOrder.order;
+  return {
+    status: "delivered",
+    orderDigest: p.orderDigest,
+    description: order.description,
+    amount: order.amount,
+    content: p.receipt.content,
+    deliveredAt: p.receipt.deliveredAt,
+  };
+}
 
 export class PurchaseEngine {
-  private readonly waiters = new Map<string, Set<() => void>>();
-
   constructor(private readonly deps: PurchaseDeps) {}
 
   private now(): Date {
-    return this.deps.now?.() ?? new Date();
+    return this.deps.now();
   }
 
   /**
@@ -54,26 +75,31 @@ export class PurchaseEngine {
   async startPurchase(origin: string, itemId: string): Promise<string> {
     const vendor = await this.deps.directory.vendorByOrigin(origin);
     await this.onlyOneConfirmation(origin);
-    const signed = await sendMessage(vendor.endpoint!, "GetOrder", { itemId }, { fetch: this.deps.fetch });
+    const signed = await sendMessage(vendor.endpoint, "GetOrder", { itemId }, { fetch: this.deps.fetch });
     await verifyOrder(signed, vendor, this.now());
     const card = await this.deps.paycards.active();
-    const pending: PendingPurchase = {
+    const at = this.now().toISOString();
+    const purchase: StoredPurchase = {
       id: newId(),
       origin,
       itemId,
-      vendor: { id: vendor.id, name: vendor.name ?? vendor.id, endpoint: vendor.endpoint! },
+      vendorId: vendor.id,
+      vendor: { id: vendor.id, name: vendor.name ?? vendor.id, endpoint: vendor.endpoint },
       signedOrder: signed,
       orderDigest: orderDigest(signed.order),
       paycardId: card.paycardId,
       moduleId: card.moduleId,
       inquiryMessageId: newMessageId(),
-      state: "pending",
-      createdAt: this.now().toISOString(),
+      status: "confirming",
+      deliveryFailures: 0,
+      registered: false,
+      createdAt: at,
+      updatedAt: at,
     };
-    await this.deps.db.put("pending", pending);
-    const windowId = await this.deps.openConfirmation(pending.id);
-    if (windowId !== undefined) await this.update(pending.id, (p) => ({ ...p, windowId }));
-    return pending.id;
+    await this.deps.purchases.put(purchase);
+    const windowId = await this.deps.openConfirmation(purchase.id);
+    if (windowId !== undefined) await this.deps.purchases.update(purchase.id, (p) => ({ ...p, windowId }));
+    return purchase.id;
   }
 
   /**
@@ -81,8 +107,8 @@ export class PurchaseEngine {
    * window that is gone (closed while no worker listened) counts as declined.
    */
   private async onlyOneConfirmation(origin: string): Promise<void> {
-    for (const p of await this.deps.db.getAll("pending")) {
-      if (p.origin !== origin || p.state !== "pending") continue;
+    for (const p of await this.deps.purchases.inState("confirming")) {
+      if (p.origin !== origin) continue;
       if (p.windowId === undefined || (await this.isOpen(p.windowId))) {
         throw new QuickPayError("rate_limited", "a payment confirmation for this page is already open");
       }
@@ -96,35 +122,66 @@ export class PurchaseEngine {
 
   /** Declines purchases whose confirmation window disappeared while no worker was running. */
   async declineOrphans(): Promise<void> {
-    for (const p of await this.deps.db.getAll("pending")) {
-      if (p.state === "pending" && p.windowId !== undefined && !(await this.isOpen(p.windowId))) {
-        await this.decide(p.id, false);
-      }
+    for (const p of await this.deps.purchases.inState("confirming")) {
+      if (p.windowId !== undefined && !(await this.isOpen(p.windowId))) await this.decide(p.id, false);
     }
   }
 
   /**
-   * Resolves when the purchase is delivered, rejects with its error; safe to call again after a
+   * The page's wait: `{ result }` once the purchase has its goods, its error once it ended without
+   * them, otherwise `{ progress }` as soon as the progress differs from `after` — or after
+   * `awaitPollMs` with the same progress (the content script asks again). Safe to repeat after a
    * restart. Only the page origin that started the purchase may wait for (and read) its content.
    */
-  async awaitPurchase(purchaseId: string, origin?: string): Promise<PayResult> {
-    if (origin !== undefined && (await this.get(purchaseId)).origin !== origin) {
+  async awaitPurchase(
+    purchaseId: string,
+    origin?: string,
+    after?: PayProgress["state"],
+  ): Promise<AwaitOutcome> {
+    const { purchases } = this.deps;
+    if (origin !== undefined && (await purchases.get(purchaseId)).origin !== origin) {
       throw new QuickPayError("not_found", `no purchase ${purchaseId} for this page`);
     }
+    const until = Date.now() + (this.deps.awaitPollMs ?? AWAIT_POLL_MS);
     for (;;) {
-      const changed = this.changed(purchaseId);
-      const p = await this.get(purchaseId);
-      if (p.state === "done") return p.result as unknown as PayResult;
-      if (p.state === "failed")
-        throw new QuickPayError(errorCode(p.error?.code), p.error?.message ?? "failed");
-      await changed;
+      const changed = purchases.changed(purchaseId);
+      const p = await purchases.get(purchaseId);
+      const result = payResultOf(p);
+      if (result) return { result };
+      if (isFinished(p)) throw purchaseError(p);
+      const progress = progressOf(p);
+      const left = until - Date.now();
+      if (progress.state !== after || left <= 0) return { progress };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = await Promise.race([
+        changed.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), left);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) return { progress };
+    }
+  }
+
+  /** Waits for the purchase's end: its goods, or its error. For tests and the engine's own callers. */
+  async outcome(purchaseId: string, origin?: string): Promise<PayResult> {
+    let after: PayProgress["state"] | undefined;
+    for (;;) {
+      const got = await this.awaitPurchase(purchaseId, origin, after);
+      if ("result" in got) return got.result;
+      after = got.progress.state;
     }
   }
 
   async confirmation(purchaseId: string): Promise<ConfirmationView> {
-    const p = await this.get(purchaseId);
-    const card = (await this.deps.db.get("paycards", p.paycardId)) ?? undefined;
+    const p = await this.deps.purchases.get(purchaseId);
+    const card = await this.deps.db.get("paycards", p.paycardId);
     const view = card ? this.deps.paycards.view(card) : undefined;
+    const now = this.now().getTime();
+    const before = (await this.deps.purchases.goodReceipts(p.vendorId, p.itemId, now)).find(
+      (r) => r.id !== p.id,
+    );
     return {
       id: p.id,
       vendorName: p.vendor.name,
@@ -134,193 +191,56 @@ export class PurchaseEngine {
       amount: p.signedOrder.order.amount,
       paycard: { name: view?.name ?? p.moduleId, accountLabel: view?.accountLabel ?? "" },
       expiresAt: p.signedOrder.order.expiresAt,
-      state: p.state,
+      status: p.status,
+      boughtBefore: before?.receipt
+        ? {
+            purchaseId: before.id,
+            deliveredAt: before.receipt.deliveredAt,
+            amount: before.signedOrder.order.amount,
+            receiptUntil: receiptUntilView(before, now) ?? "forever",
+          }
+        : null,
     };
   }
 
-  /** Confirm Order: the person's answer. A second answer to the same purchase changes nothing. */
+  /**
+   * Confirm Order: the person's answer. Approving marks the purchase `paying` and queues its Inquiry
+   * Payment in one transaction, so a worker that dies right after still pays it (once). A second
+   * answer to the same purchase changes nothing.
+   */
   async decide(purchaseId: string, approve: boolean): Promise<void> {
-    const p = await this.get(purchaseId);
-    if (p.state !== "pending") return;
+    const { db, purchases } = this.deps;
     if (!approve) {
-      await this.finish(purchaseId, {
-        state: "failed",
-        error: { code: "declined", message: "declined by the user" },
-      });
+      await purchases.update(purchaseId, (p) =>
+        p.status === "confirming"
+          ? { ...p, status: "declined", error: { code: "declined", message: "declined by the user" } }
+          : undefined,
+      );
       return;
     }
-    await this.update(purchaseId, (x) => ({ ...x, state: "approved" }));
-    this.notify(purchaseId);
-    // Not awaited by the confirmation window; the page's awaitPurchase sees the outcome.
-    void this.complete(purchaseId);
+    const now = this.now();
+    const tx = db.transaction(["purchases", "outbox"], "readwrite");
+    const p = await tx.objectStore("purchases").get(purchaseId);
+    if (!p) {
+      await tx.done;
+      throw new QuickPayError("not_found", `no purchase ${purchaseId}`);
+    }
+    const approved = p.status === "confirming";
+    if (approved) {
+      await tx.objectStore("purchases").put({ ...p, status: "paying", updatedAt: now.toISOString() });
+      const item = inquiryItem(p, now);
+      if (!(await tx.objectStore("outbox").get(item.id))) await tx.objectStore("outbox").put(item);
+    }
+    await tx.done;
+    if (!approved) return;
+    purchases.notify(purchaseId);
+    this.deps.outbox.kick();
   }
 
   /** Closing the confirmation window is declining, unless it was already answered. */
   async windowClosed(windowId: number): Promise<void> {
-    const all = await this.deps.db.getAll("pending");
-    for (const p of all) if (p.windowId === windowId && p.state === "pending") await this.decide(p.id, false);
-  }
-
-  /** Finishes purchases a dead worker left approved but unfinished (same inquiry id: no double hold). */
-  async resumeApproved(): Promise<void> {
-    const all = await this.deps.db.getAll("pending");
-    await Promise.all(all.filter((p) => p.state === "approved").map((p) => this.complete(p.id)));
-  }
-
-  /** Inquiry Payment → verify the endorsement → Request Order Delivery → record → Register Order. */
-  async complete(purchaseId: string): Promise<void> {
-    const p = await this.get(purchaseId);
-    if (p.state !== "approved") return;
-    const order = p.signedOrder.order;
-    let endorsement = p.endorsement;
-    try {
-      const card = await this.deps.db.get("paycards", p.paycardId);
-      if (!card) throw new QuickPayError("no_paycard", "the Paycard chosen for this purchase was removed");
-      if (!endorsement) {
-        // A confirmation left open past the order's expiry must not hold funds for a dead order.
-        if (Date.parse(order.expiresAt) <= this.now().getTime()) {
-          throw new QuickPayError("order_expired", `order ${order.orderId} expired at ${order.expiresAt}`);
-        }
-        const got = await this.deps.paycards.inquirePayment(card, {
-          orderDigest: p.orderDigest,
-          vendorId: order.vendorId,
-          amount: order.amount,
-          kind: order.kind,
-          orderExpiresAt: order.expiresAt,
-          messageId: p.inquiryMessageId,
-        });
-        const broker = await this.deps.directory.active(got.endorsement.endorsement.brokerId, "broker");
-        await verifyEndorsement(
-          got.endorsement,
-          {
-            orderDigest: p.orderDigest,
-            vendorId: order.vendorId,
-            amount: order.amount,
-            brokerId: got.brokerId,
-          },
-          broker,
-          this.now(),
-        );
-        endorsement = got.endorsement;
-        await this.update(purchaseId, (x) => ({ ...x, endorsement }));
-      }
-      const delivered = await sendMessage(
-        p.vendor.endpoint,
-        "RequestOrderDelivery",
-        { order: p.signedOrder, endorsement },
-        { fetch: this.deps.fetch },
-      );
-      if (delivered.orderDigest !== p.orderDigest) {
-        throw new QuickPayError("mismatch", "the vendor delivered a different order");
-      }
-      const facts: RegistrationFacts = {
-        orderDigest: p.orderDigest,
-        commitId: endorsement.endorsement.commitId,
-        vendorId: order.vendorId,
-        amount: order.amount,
-      };
-      await this.recordOrder(p, facts.commitId, "delivered");
-      // Outbox id fixed per order digest: a resumed purchase queues the same Register Order.
-      await this.deps.outbox.enqueue(
-        "RegisterOrder",
-        facts as unknown as Json,
-        `ro_${p.orderDigest.slice(0, 40)}`,
-      );
-      void this.deps.outbox.flush().catch(() => undefined);
-      const result: PayResult = {
-        status: "delivered",
-        orderDigest: p.orderDigest,
-        description: order.description,
-        amount: order.amount,
-        content: delivered.content,
-      };
-      await this.finish(purchaseId, { state: "done", result: result as unknown as Json });
-    } catch (error) {
-      const e =
-        error instanceof QuickPayError ? error : new QuickPayError("internal", (error as Error).message);
-      // Money is held once the broker endorsed: keep the order visible so the person can see it.
-      if (endorsement) await this.recordOrder(p, endorsement.endorsement.commitId, "failed");
-      await this.finish(purchaseId, { state: "failed", error: { code: e.code, message: e.message } });
+    for (const p of await this.deps.purchases.inState("confirming")) {
+      if (p.windowId === windowId) await this.decide(p.id, false);
     }
   }
-
-  private async recordOrder(p: PendingPurchase, commitId: string, status: StoredOrder["status"]) {
-    const order = p.signedOrder.order;
-    const existing = await this.deps.db.get("orders", p.orderDigest);
-    await this.deps.db.put("orders", {
-      orderDigest: p.orderDigest,
-      orderId: order.orderId,
-      vendorId: order.vendorId,
-      vendorName: p.vendor.name,
-      origin: p.origin,
-      description: order.description,
-      amount: order.amount,
-      paycardId: p.paycardId,
-      commitId,
-      status,
-      registered: existing?.registered ?? false,
-      createdAt: existing?.createdAt ?? this.now().toISOString(),
-    });
-  }
-
-  /** Called when the host acknowledges Register Order. */
-  async markOrderRegistered(orderDigestHex: string): Promise<void> {
-    const o = await this.deps.db.get("orders", orderDigestHex);
-    if (o) await this.deps.db.put("orders", { ...o, registered: true });
-  }
-
-  async recentOrders(): Promise<OrderView[]> {
-    const orders = await this.deps.db.getAllFromIndex("orders", "byCreatedAt");
-    return orders
-      .reverse()
-      .slice(0, RECENT_ORDERS)
-      .map((o) => ({
-        orderDigest: o.orderDigest,
-        orderId: o.orderId,
-        description: o.description,
-        amount: o.amount,
-        vendorName: o.vendorName,
-        origin: o.origin,
-        status: o.status,
-        registered: o.registered,
-        createdAt: o.createdAt,
-      }));
-  }
-
-  private async get(purchaseId: string): Promise<PendingPurchase> {
-    const p = await this.deps.db.get("pending", purchaseId);
-    if (!p) throw new QuickPayError("not_found", `no purchase ${purchaseId}`);
-    return p;
-  }
-
-  private async update(purchaseId: string, change: (p: PendingPurchase) => PendingPurchase) {
-    const tx = this.deps.db.transaction("pending", "readwrite");
-    const p = await tx.store.get(purchaseId);
-    if (p) await tx.store.put(change(p));
-    await tx.done;
-  }
-
-  private async finish(purchaseId: string, outcome: Partial<PendingPurchase>) {
-    await this.update(purchaseId, (p) => ({ ...p, ...outcome }));
-    this.notify(purchaseId);
-  }
-
-  private changed(purchaseId: string): Promise<void> {
-    return new Promise((resolve) => {
-      const set = this.waiters.get(purchaseId) ?? new Set();
-      this.waiters.set(purchaseId, set);
-      set.add(resolve);
-    });
-  }
-
-  private notify(purchaseId: string) {
-    const set = this.waiters.get(purchaseId);
-    this.waiters.delete(purchaseId);
-    for (const resolve of set ?? []) resolve();
-  }
-}
-
-function errorCode(code: string | undefined): QuickPayError["code"] {
-  const e = QuickPayError.fromJSON({ error: { code, message: "" } });
-  return e.code;
 }

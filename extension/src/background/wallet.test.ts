@@ -1,7 +1,9 @@
 /**
  * The Wallet engine end to end in Node, against a real host, the demo bank and the demo shop on
- * loopback: first run and Register Wallet, Add Paycard, the micropayment flow with approve, decline
- * and a service-worker restart in the middle, and Register Order reaching the host.
+ * loopback (and a second, test vendor): first run and Register Wallet, Add Paycard, the micropayment
+ * flow with approve and decline, a lost answer resent until delivered, a worker dying at each step of
+ * a purchase and the next one finishing it with one hold, receipts restored without a charge and
+ * only for their own shop, the history with its reasons and its paging.
  */
 import "fake-indexeddb/auto";
 import path from "node:path";
@@ -15,21 +17,29 @@ import {
   directoryPaths,
   displayMoney,
   endpointUrl,
+  type FetchLike,
   getJson,
   OrderStatus,
   orderStatusPath,
+  parseMoney,
   QuickPayError,
+  wordsFor,
 } from "@quickpay/protocol";
 import { type RunningShop, startDemoShop } from "@quickpay/vendor-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HISTORY_PAGE_SIZE, type HistoryItem } from "../shared/messages";
 import { openWalletDb } from "./db";
+import { routeWalletMessage } from "./router";
+import { startTestVendor, type TestVendor, testItem } from "./test-vendor";
 import { createWallet, type Wallet } from "./wallet";
+import { walletWords } from "./words";
 
 const moduleDir = path.resolve(fileURLToPath(import.meta.url), "../../../../paycards/src/demo-bank/module");
 
 let host: RunningHost;
 let bank: RunningBroker;
 let shop: RunningShop;
+let otherShop: RunningShop;
 let dbName: string;
 const opened: string[] = [];
 /** The confirmation windows "on screen": opened by the engine, closed by the tests. */
@@ -39,22 +49,90 @@ let nextWindow = 100;
 /** How far the wallet's clock runs ahead of the servers' (to let a confirmation outlive its order). */
 let skewMs = 0;
 
-function wallet(): Promise<Wallet> {
-  return openWalletDb(dbName).then((db) =>
-    createWallet({
-      db,
-      now: () => new Date(Date.now() + skewMs),
-      hostUrl: host.url,
-      modules: paycardModules,
-      codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
-      openConfirmation: async (id) => {
-        opened.push(id);
-        openWindows.add(nextWindow);
-        return nextWindow++;
-      },
-      confirmationOpen: async (windowId) => openWindows.has(windowId),
-    }),
-  );
+const ROD = "/v1/request-order-delivery";
+const INQUIRY = "/v1/inquiry-payment";
+const REGISTER_ORDER = "/v1/register-order";
+
+/**
+ * A network fault for one request to `path`: lost `before` it reaches the server or `after` the
+ * server answered; `drop` fails the request at once, `hang` never returns (the worker died holding
+ * it), a promise holds the request until it settles and then lets it through.
+ */
+interface Fault {
+  path: string;
+  stage: "before" | "after";
+  effect: "drop" | "hang" | Promise<void>;
+  /** Resolves when a request hit this fault. */
+  hit: Promise<void>;
+  markHit: () => void;
+}
+const faults: Fault[] = [];
+
+function fault(path: string, stage: Fault["stage"], effect: Fault["effect"]): Fault {
+  let markHit = () => {};
+  const hit = new Promise<void>((resolve) => {
+    markHit = resolve;
+  });
+  const f: Fault = { path, stage, effect, hit, markHit };
+  faults.push(f);
+  return f;
+}
+
+const never = () => new Promise<never>(() => {});
+
+/** The real network, with the faults a test armed (each applies to one request, in order). */
+const faultyFetch: FetchLike = async (input, init) => {
+  const url = String(input);
+  const index = faults.findIndex((f) => new URL(url).pathname.endsWith(f.path));
+  if (index < 0) return fetch(input, init);
+  const [f] = faults.splice(index, 1);
+  f!.markHit();
+  const act = async () => {
+    if (f!.effect === "hang") return never();
+    if (f!.effect === "drop") throw new TypeError(`fetch failed (test: lost ${f!.stage} the server)`);
+    await f!.effect;
+  };
+  if (f!.stage === "before") {
+    await act();
+    return fetch(input, init);
+  }
+  const response = await fetch(input, init);
+  const body = await response.text();
+  await act();
+  return new Response(body, { status: response.status, headers: response.headers });
+};
+
+const started: Wallet[] = [];
+
+async function wallet(db = dbName): Promise<Wallet> {
+  const w = createWallet({
+    db: await openWalletDb(db),
+    now: () => new Date(Date.now() + skewMs),
+    hostUrl: host.url,
+    modules: paycardModules,
+    codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
+    openConfirmation: async (id) => {
+      opened.push(id);
+      openWindows.add(nextWindow);
+      return nextWindow++;
+    },
+    confirmationOpen: async (windowId) => openWindows.has(windowId),
+    fetch: faultyFetch,
+  });
+  started.push(w);
+  return w;
+}
+
+/**
+ * A new service worker on the same IndexedDB: the previous engine's timers stop (as they do when a
+ * worker is stopped; a send it was holding never comes back), and the new one starts.
+ */
+async function restart(previous?: Wallet, db = dbName): Promise<Wallet> {
+  void previous?.stop();
+  const next = await wallet(db);
+  await next.start();
+  await next.outbox.drain();
+  return next;
 }
 
 async function failure(promise: Promise<unknown>): Promise<string> {
@@ -66,14 +144,41 @@ async function failure(promise: Promise<unknown>): Promise<string> {
   }
 }
 
+async function availableMicros(w: Wallet): Promise<number> {
+  return parseMoney((await w.paycards.balance())!.available).micros;
+}
+
+const ONE_CENT = 10_000;
+
+async function historyItem(w: Wallet, purchaseId: string): Promise<HistoryItem | undefined> {
+  const { items } = await w.handlers["history.page"]({ limit: 100 });
+  return items.find((i) => i.purchaseId === purchaseId);
+}
+
+/** Sends whatever the outbox holds (Register Order after a delivery) and waits for it. */
+async function settle(w: Wallet): Promise<void> {
+  await w.outbox.drain({ all: true });
+}
+
+async function hostStatus(digest: string) {
+  return getJson(endpointUrl(host.url, orderStatusPath(digest)), OrderStatus, {
+    headers: { authorization: `Bearer ${host.operatorToken}` },
+  });
+}
+
+const page = (origin: string) => ({ kind: "page" as const, origin });
+
 beforeAll(async () => {
   host = await startHost();
   bank = await startDemoBank({ hostUrl: host.url, operatorToken: host.operatorToken });
   shop = await startDemoShop({ hostUrl: host.url });
+  otherShop = await startDemoShop({ hostUrl: host.url });
   dbName = `wallet-test-${Date.now()}`;
 });
 
 afterAll(async () => {
+  for (const w of started) void w.stop();
+  await otherShop?.close();
   await shop?.close();
   await bank?.close();
   await host?.close();
@@ -81,11 +186,11 @@ afterAll(async () => {
 
 describe("the Wallet engine against real players", () => {
   let w: Wallet;
+  let firstPurchase: { id: string; digest: string };
   const account = () => bank.accounts[0]!;
 
   it("first run: makes a key pair and registers the wallet with the host", async () => {
-    w = await wallet();
-    await w.start();
+    w = await restart();
     const meta = await w.db.get("meta", "wallet");
     expect(meta?.registered).toBe(true);
     const entry = await getJson(endpointUrl(host.url, directoryPaths.player(meta!.walletId)), DirectoryEntry);
@@ -95,7 +200,7 @@ describe("the Wallet engine against real players", () => {
 
   it("a second start keeps the same identity", async () => {
     const before = await w.db.get("meta", "wallet");
-    await (await wallet()).start();
+    w = await restart(w);
     expect(await w.db.get("meta", "wallet")).toEqual(before);
   });
 
@@ -107,6 +212,19 @@ describe("the Wallet engine against real players", () => {
   it("refuses a vendor's page while the wallet has no Paycard, and opens no window", async () => {
     expect(await failure(w.engine.startPurchase(shop.url, "article-1"))).toBe("no_paycard");
     expect(opened).toEqual([]);
+  });
+
+  it("tells a page why in words, keeping the code", async () => {
+    const reply = await routeWalletMessage(
+      w.handlers,
+      { quickpay: 1, name: "page.startPay", params: { itemId: "article-1" } },
+      page("http://127.0.0.1:1"),
+    );
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: "not_a_vendor", message: wordsFor("not_a_vendor") },
+    });
+    expect(!reply.ok && (reply.error.details as { technical: string }).technical).toContain("127.0.0.1:1");
   });
 
   it("Add Paycard: certificate, the broker's questions, a wrong PIN refused, then bound and active", async () => {
@@ -140,77 +258,375 @@ describe("the Wallet engine against real players", () => {
     expect(await failure(bad.paycards.beginAdd("demo-bank"))).toBe("mismatch");
   });
 
-  it("pays: confirmation shows vendor and order, approve delivers, Register Order reaches the host", async () => {
+  it("pays: confirmation, progress, approve delivers, the receipt is kept, Register Order reaches the host", async () => {
+    const before = await availableMicros(w);
     const id = await w.engine.startPurchase(shop.url, "article-1");
     expect(opened).toEqual([id]);
     const view = await w.engine.confirmation(id);
-    expect(view).toMatchObject({ origin: shop.url, vendorId: shop.vendorId, state: "pending" });
+    expect(view).toMatchObject({
+      origin: shop.url,
+      vendorId: shop.vendorId,
+      status: "confirming",
+      boughtBefore: null,
+    });
     expect(view.description).toContain("Town Council");
     expect(displayMoney(view.amount)).toBe("$0.01");
+    expect(await w.engine.awaitPurchase(id, shop.url)).toEqual({
+      progress: { state: "confirming", message: walletWords.confirming },
+    });
     await w.engine.decide(id, true);
-    const result = await w.engine.awaitPurchase(id);
+    const result = await w.engine.outcome(id, shop.url);
     expect(result.status).toBe("delivered");
     expect(result.content.body).toContain("The vote was 5 to 4");
-    await w.outbox.flush();
-    const [order] = await w.engine.recentOrders();
-    expect(order).toMatchObject({ orderDigest: result.orderDigest, status: "delivered", registered: true });
-    const status = await getJson(endpointUrl(host.url, orderStatusPath(result.orderDigest)), OrderStatus, {
-      headers: { authorization: `Bearer ${host.operatorToken}` },
+    expect(Date.parse(result.deliveredAt)).toBeGreaterThan(0);
+    firstPurchase = { id, digest: result.orderDigest };
+    expect(await availableMicros(w)).toBe(before - ONE_CENT);
+
+    await settle(w);
+    const item = await historyItem(w, id);
+    expect(item).toMatchObject({
+      orderDigest: result.orderDigest,
+      status: "delivered",
+      registered: true,
+      deliveredAt: result.deliveredAt,
     });
+    expect(item?.reason).toBeUndefined();
+    expect(item?.receiptUntil).not.toBeNull();
+    const stored = await w.purchases.get(id);
+    if (stored.signedOrder.order.receiptUntil === "forever") expect(item?.receiptUntil).toBe("forever");
+    expect(stored.receipt?.content.body).toContain("The vote was 5 to 4");
+    const status = await hostStatus(result.orderDigest);
     expect(status.order?.from).toBe((await w.db.get("meta", "wallet"))!.walletId);
   });
 
-  it("closing the confirmation window declines, and nothing is paid", async () => {
+  it("closing the confirmation window declines; the history says so in words", async () => {
     const id = await w.engine.startPurchase(shop.url, "article-2");
-    const windowId = (await w.db.get("pending", id))!.windowId!;
+    const windowId = (await w.purchases.get(id)).windowId!;
     openWindows.delete(windowId);
     await w.engine.windowClosed(windowId);
-    expect(await failure(w.engine.awaitPurchase(id))).toBe("declined");
+    expect(await failure(w.engine.outcome(id))).toBe("declined");
     await w.engine.decide(id, true);
-    expect(await failure(w.engine.awaitPurchase(id))).toBe("declined");
-    expect(await w.engine.recentOrders()).toHaveLength(1);
+    expect(await failure(w.engine.outcome(id))).toBe("declined");
+    expect(await historyItem(w, id)).toMatchObject({
+      status: "declined",
+      reasonCode: "declined",
+      reason: wordsFor("declined"),
+    });
   });
 
   it("a page gets one confirmation window at a time; a window that vanished counts as declined", async () => {
     const first = await w.engine.startPurchase(shop.url, "article-3");
     expect(await failure(w.engine.startPurchase(shop.url, "article-3"))).toBe("rate_limited");
     // Closed while no worker listened: the next worker finds the window gone.
-    openWindows.delete((await w.db.get("pending", first))!.windowId!);
-    const restarted = await wallet();
-    await restarted.start();
-    expect(await failure(restarted.engine.awaitPurchase(first))).toBe("declined");
-    const second = await restarted.engine.startPurchase(shop.url, "article-3");
-    await restarted.engine.decide(second, false);
+    openWindows.delete((await w.purchases.get(first)).windowId!);
+    w = await restart(w);
+    expect(await failure(w.engine.outcome(first))).toBe("declined");
+    const second = await w.engine.startPurchase(shop.url, "article-3");
+    await w.engine.decide(second, false);
   });
 
   it("only the page origin that started a purchase may wait for its content", async () => {
     const id = await w.engine.startPurchase(shop.url, "article-3");
-    expect(await failure(w.engine.awaitPurchase(id, "http://127.0.0.1:1"))).toBe("not_found");
+    expect(await failure(w.engine.outcome(id, "http://127.0.0.1:1"))).toBe("not_found");
     await w.engine.decide(id, false);
-    expect(await failure(w.engine.awaitPurchase(id, shop.url))).toBe("declined");
+    expect(await failure(w.engine.outcome(id, shop.url))).toBe("declined");
   });
 
   it("a confirmation survives a service-worker restart and is finished by the new worker", async () => {
+    const before = await availableMicros(w);
     const id = await w.engine.startPurchase(shop.url, "article-2");
-    const restarted = await wallet();
-    await restarted.start();
-    expect((await restarted.engine.confirmation(id)).state).toBe("pending");
-    await restarted.engine.decide(id, true);
-    expect((await restarted.engine.awaitPurchase(id)).status).toBe("delivered");
-    const balance = await restarted.paycards.balance();
-    expect(displayMoney(balance!.available)).toBe("$4.98");
+    w = await restart(w);
+    expect((await w.engine.confirmation(id)).status).toBe("confirming");
+    await w.engine.decide(id, true);
+    expect((await w.engine.outcome(id)).status).toBe("delivered");
+    expect(await availableMicros(w)).toBe(before - ONE_CENT);
   });
 
-  it("approving after the order expired holds nothing and tells the page order_expired", async () => {
+  it("approving after the order expired holds nothing; the page and the history say why", async () => {
     const before = await w.paycards.balance();
-    const id = await w.engine.startPurchase(shop.url, "article-1");
+    const id = await w.engine.startPurchase(shop.url, "article-2");
     skewMs = 24 * 60 * 60_000;
     try {
       await w.engine.decide(id, true);
-      expect(await failure(w.engine.awaitPurchase(id))).toBe("order_expired");
+      const reply = await routeWalletMessage(
+        w.handlers,
+        { quickpay: 1, name: "page.awaitPay", params: { purchaseId: id, after: "paying" } },
+        page(shop.url),
+      );
+      expect(reply).toMatchObject({
+        ok: false,
+        error: { code: "order_expired", message: wordsFor("order_expired") },
+      });
     } finally {
       skewMs = 0;
     }
     expect(await w.paycards.balance()).toEqual(before);
+    expect(await historyItem(w, id)).toMatchObject({
+      status: "failed",
+      reasonCode: "order_expired",
+      reason: wordsFor("order_expired"),
+    });
+  });
+
+  describe("delivery that survives failure", () => {
+    it("an answer lost on the way: resent, delivered once, charged once, waiting for the shop meanwhile", async () => {
+      const before = await availableMicros(w);
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      fault(ROD, "after", "drop"); // the vendor delivered; its answer is lost
+      const resend = fault(ROD, "before", held); // the resend waits until the test looked
+      const id = await w.engine.startPurchase(shop.url, "article-2");
+      await w.engine.decide(id, true);
+      expect(await w.engine.awaitPurchase(id, shop.url, "paying")).toEqual({
+        progress: { state: "waiting_for_shop", message: walletWords.waitingForShop },
+      });
+      await resend.hit;
+      expect(await historyItem(w, id)).toMatchObject({
+        status: "waiting_for_shop",
+        reason: walletWords.waitingForShop,
+        reasonCode: "vendor_unreachable",
+      });
+      release();
+      const result = await w.engine.outcome(id, shop.url);
+      expect(result).toMatchObject({ status: "delivered" });
+      expect(result.content.body.length).toBeGreaterThan(0);
+      expect(await availableMicros(w)).toBe(before - ONE_CENT);
+      const stored = await w.purchases.get(id);
+      expect(stored).toMatchObject({ status: "delivered", deliveryFailures: 1 });
+      expect(stored.receipt?.content).toEqual(result.content);
+      await settle(w);
+      const item = await historyItem(w, id);
+      expect(item).toMatchObject({ status: "delivered", registered: true, deliveredAt: result.deliveredAt });
+      expect(Date.parse(item!.createdAt)).toBeLessThanOrEqual(Date.parse(item!.updatedAt));
+      expect((await hostStatus(result.orderDigest)).order).not.toBeNull();
+    });
+
+    const deathPoints: Array<[string, string, "before" | "after"]> = [
+      ["before Inquiry Payment reached the bank", INQUIRY, "before"],
+      ["after the bank endorsed, before the Wallet heard", INQUIRY, "after"],
+      ["before Request Order Delivery reached the shop", ROD, "before"],
+      ["after the shop delivered, before the Wallet heard", ROD, "after"],
+      ["before Register Order reached the host", REGISTER_ORDER, "before"],
+    ];
+
+    it.each(deathPoints)(
+      "a worker dying %s: the next one finishes the same purchase with one hold",
+      async (_when, path, stage) => {
+        const before = await availableMicros(w);
+        const death = fault(path, stage, "hang");
+        const dying = await restart(w);
+        const id = await dying.engine.startPurchase(shop.url, "article-2");
+        await dying.engine.decide(id, true);
+        await death.hit;
+        // The dying worker holds that request forever; the next worker starts from IndexedDB alone.
+        w = await restart(dying);
+        const result = await w.engine.outcome(id, shop.url);
+        expect(result.status).toBe("delivered");
+        await settle(w);
+        const stored = await w.purchases.get(id);
+        expect(stored).toMatchObject({ status: "delivered", registered: true });
+        expect(await availableMicros(w)).toBe(before - ONE_CENT);
+        expect((await hostStatus(result.orderDigest)).order?.from).toBe(
+          (await w.db.get("meta", "wallet"))!.walletId,
+        );
+      },
+    );
+  });
+
+  describe("receipts", () => {
+    it("restore: the page's own shop re-delivers a bought item; nothing is charged, no history row", async () => {
+      const before = await availableMicros(w);
+      const rows = (await w.handlers["history.page"]({ limit: 100 })).items.length;
+      const reply = await routeWalletMessage(
+        w.handlers,
+        { quickpay: 1, name: "page.restore", params: { itemId: "article-1" } },
+        page(shop.url),
+      );
+      expect(reply.ok).toBe(true);
+      const restored = reply.ok
+        ? (reply.result as { status: string; orderDigest: string; content: { body: string } })
+        : undefined;
+      expect(restored).toMatchObject({ status: "restored", orderDigest: firstPurchase.digest });
+      expect(restored?.content.body).toContain("The vote was 5 to 4");
+      expect(await availableMicros(w)).toBe(before);
+      expect((await w.handlers["history.page"]({ limit: 100 })).items).toHaveLength(rows);
+    });
+
+    it("restore answers null for an item never bought, and only the item's own shop sees its receipt", async () => {
+      expect(await w.receipts.restore(shop.url, "article-3")).toBeNull();
+      // Another vendor's page asking for the same item id gets nothing of this shop's receipts.
+      expect(await w.receipts.restore(otherShop.url, "article-1")).toBeNull();
+      expect(await failure(w.receipts.restore("http://127.0.0.1:1", "article-1"))).toBe("not_a_vendor");
+    });
+
+    it("buying a bought item again: the window says when, and 'Open my copy' answers from the receipt", async () => {
+      const before = await availableMicros(w);
+      const id = await w.engine.startPurchase(shop.url, "article-1");
+      const view = await w.engine.confirmation(id);
+      const first = await w.purchases.get(firstPurchase.id);
+      expect(view.boughtBefore).toMatchObject({
+        purchaseId: firstPurchase.id,
+        deliveredAt: first.receipt!.deliveredAt,
+        amount: first.signedOrder.order.amount,
+      });
+      await w.handlers["confirm.useReceipt"]({ id });
+      const result = await w.engine.outcome(id, shop.url);
+      expect(result).toMatchObject({
+        status: "restored",
+        orderDigest: firstPurchase.digest,
+        deliveredAt: first.receipt!.deliveredAt,
+      });
+      expect(result.content.body).toContain("The vote was 5 to 4");
+      expect(await availableMicros(w)).toBe(before);
+      expect(await historyItem(w, id)).toMatchObject({
+        status: "restored",
+        deliveredAt: first.receipt!.deliveredAt,
+      });
+      // Answered: approving now changes nothing.
+      await w.engine.decide(id, true);
+      expect((await w.purchases.get(id)).status).toBe("restored");
+    });
+  });
+
+  describe("outcomes without goods", () => {
+    let vendor: TestVendor;
+
+    beforeAll(async () => {
+      vendor = await startTestVendor(host.url, [
+        testItem("round-1"),
+        testItem("round-2"),
+        testItem("round-3"),
+      ]);
+    });
+    afterAll(async () => {
+      await vendor?.close().catch(() => undefined);
+    });
+
+    it("the shop refusing for good after the bank endorsed: not charged, with the reason in words", async () => {
+      const id = await w.engine.startPurchase(vendor.url, "round-1");
+      vendor.withdraw("round-1");
+      await w.engine.decide(id, true);
+      expect(await failure(w.engine.outcome(id, vendor.url))).toBe("not_charged");
+      const final = await routeWalletMessage(
+        w.handlers,
+        { quickpay: 1, name: "page.awaitPay", params: { purchaseId: id } },
+        page(vendor.url),
+      );
+      expect(final).toMatchObject({ ok: false, error: { code: "not_charged" } });
+      expect(!final.ok && final.error.message).toBe(`${wordsFor("not_charged")} ${wordsFor("not_found")}`);
+      expect(await historyItem(w, id)).toMatchObject({
+        status: "not_charged",
+        reasonCode: "not_found",
+        reason: wordsFor("not_found"),
+      });
+      expect((await w.purchases.get(id)).endorsement).toBeDefined();
+    });
+
+    it("a shop that never answers again: waiting, then a week after the endorsement expired, failed in words", async () => {
+      const id = await w.engine.startPurchase(vendor.url, "round-2");
+      await vendor.close();
+      await w.engine.decide(id, true);
+      expect(await w.engine.awaitPurchase(id, vendor.url, "paying")).toMatchObject({
+        progress: { state: "waiting_for_shop" },
+      });
+      const endorsement = (await w.purchases.get(id)).endorsement!;
+      skewMs = Date.parse(endorsement.endorsement.expiresAt) + 8 * 24 * 60 * 60_000 - Date.now();
+      try {
+        await w.outbox.drain({ all: true });
+        expect(await failure(w.engine.outcome(id, vendor.url))).toBe("vendor_unreachable");
+      } finally {
+        skewMs = 0;
+      }
+      expect(await historyItem(w, id)).toMatchObject({
+        status: "failed",
+        reasonCode: "vendor_unreachable",
+        reason: walletWords.shopNeverAnswered,
+      });
+    });
+
+    it("not enough money: failed before anything was held, the page told in words", async () => {
+      const poor = await restart(undefined, `${dbName}-poor`);
+      const carol = bank.accounts[2]!;
+      const step = await poor.paycards.beginAdd("demo-bank");
+      await poor.paycards.answer("demo-bank", step.sessionId, {
+        accountNumber: carol.accountNumber,
+        pin: carol.pin,
+      });
+      const id = await poor.engine.startPurchase(shop.url, "article-3");
+      await poor.engine.decide(id, true);
+      let reply = await routeWalletMessage(
+        poor.handlers,
+        { quickpay: 1, name: "page.awaitPay", params: { purchaseId: id, after: "paying" } },
+        page(shop.url),
+      );
+      while (reply.ok) {
+        reply = await routeWalletMessage(
+          poor.handlers,
+          { quickpay: 1, name: "page.awaitPay", params: { purchaseId: id, after: "paying" } },
+          page(shop.url),
+        );
+      }
+      expect(reply.error).toMatchObject({
+        code: "insufficient_funds",
+        message: wordsFor("insufficient_funds"),
+      });
+      expect(await historyItem(poor, id)).toMatchObject({
+        status: "failed",
+        reasonCode: "insufficient_funds",
+        reason: wordsFor("insufficient_funds"),
+      });
+      void poor.stop();
+    });
+  });
+
+  describe("history", () => {
+    it("pages every attempt newest first, 25 at a time by default, stable while new attempts arrive", async () => {
+      for (let i = 0; i < HISTORY_PAGE_SIZE + 2; i++) {
+        const id = await w.engine.startPurchase(shop.url, "article-3");
+        await w.engine.decide(id, false);
+      }
+      const all = await w.db.getAll("purchases");
+      expect(all.length).toBeGreaterThan(HISTORY_PAGE_SIZE);
+      const first = await w.handlers["history.page"]({});
+      expect(first.items).toHaveLength(HISTORY_PAGE_SIZE);
+      expect(first.next).not.toBeNull();
+      // A newer attempt in between does not shift the older pages.
+      const newer = await w.engine.startPurchase(shop.url, "article-3");
+      await w.engine.decide(newer, false);
+      const seen = [...first.items];
+      let cursor = first.next;
+      while (cursor) {
+        const next = await w.handlers["history.page"]({ before: cursor, limit: 10 });
+        expect(next.items.length).toBeLessThanOrEqual(10);
+        seen.push(...next.items);
+        cursor = next.next;
+      }
+      const ids = seen.map((i) => i.purchaseId);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).not.toContain(newer);
+      expect(ids.sort()).toEqual(all.map((p) => p.id).sort());
+      const times = seen.map((i) => i.createdAt);
+      expect([...times].sort().reverse()).toEqual(times);
+      expect((await w.handlers["history.page"]({ limit: 1 })).items[0]?.purchaseId).toBe(newer);
+      // Every attempt is there with its status, and a reason where one is owed.
+      const statuses = new Set(seen.map((i) => i.status));
+      for (const s of ["delivered", "declined", "failed", "not_charged", "restored"] as const) {
+        expect(statuses).toContain(s);
+      }
+      for (const i of seen) {
+        if (["declined", "failed", "not_charged"].includes(i.status)) expect(i.reason).toBeTruthy();
+      }
+    });
+
+    it("refuses a cursor it did not make", async () => {
+      const reply = await routeWalletMessage(
+        w.handlers,
+        { quickpay: 1, name: "history.page", params: { before: "yesterday" } },
+        { kind: "ui" },
+      );
+      expect(reply).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    });
   });
 });

@@ -1,18 +1,21 @@
 /**
  * Assembles the Wallet engine from its parts (database, directory, outbox, Paycard host, purchase
- * engine, handlers). The service worker entry adds only the browser's events; tests build the same
- * wallet in Node against real servers.
+ * engine, receipts, handlers). The service worker entry adds only the browser's events; tests build
+ * the same wallet in Node against real servers.
  */
 
 import type { PaycardModule } from "@quickpay/paycards";
-import type { FetchLike } from "@quickpay/protocol";
+import type { FetchLike, ResenderLogger } from "@quickpay/protocol";
 import { DirectoryClient } from "@quickpay/protocol";
 import type { WalletDatabase } from "./db";
 import { createHandlers } from "./handlers";
 import { ensureWallet, markRegistered, walletSigner } from "./identity";
-import { Outbox } from "./outbox";
+import { hostSender, Outbox } from "./outbox";
 import { PaycardHost } from "./paycard-host";
 import { PurchaseEngine } from "./purchase";
+import { markOrderRegistered, purchaseSteps } from "./purchase-steps";
+import { Purchases } from "./purchases";
+import { Receipts } from "./receipts";
 
 export interface WalletConfig {
   db: WalletDatabase;
@@ -24,36 +27,31 @@ export interface WalletConfig {
   fetch?: FetchLike;
   now?: () => Date;
   version?: string;
+  /** The outbox's jitter (tests may fix it). */
+  random?: () => number;
+  /** Where the outbox reports retries and give-ups; silent when omitted. */
+  logger?: ResenderLogger;
+  /** Hears the outbox's next due time after each of its drains (the service worker's alarm). */
+  onOutboxScheduled?: (nextDueAt: number | undefined) => void;
+  /** How long a page's wait for a purchase may stay open before it is answered with the same progress. */
+  awaitPollMs?: number;
 }
 
-/** Finished purchases and acknowledged outbox messages older than this are forgotten on start. */
-const KEEP_MS = 24 * 60 * 60_000;
+/** Acknowledged outbox messages older than this are forgotten on start (purchases are the history: kept). */
+const KEEP_ACKED_MS = 24 * 60 * 60_000;
 
 export function createWallet(config: WalletConfig) {
   const { db } = config;
   const now = () => config.now?.() ?? new Date();
+  const fetchOption = config.fetch ? { fetch: config.fetch } : {};
   // Brief: a page's origin must stop reaching the engine soon after its vendor is suspended.
   const directory = new DirectoryClient(config.hostUrl, {
     ttlMs: 30_000,
     now: () => now().getTime(),
-    ...(config.fetch ? { fetch: config.fetch } : {}),
+    ...fetchOption,
   });
   const signer = () => walletSigner(db);
-  let engine: PurchaseEngine | undefined;
-  const outbox = new Outbox({
-    db,
-    hostUrl: config.hostUrl,
-    fetch: config.fetch,
-    now,
-    signer,
-    onAck: async (item, reply) => {
-      if (item.type === "RegisterWallet")
-        await markRegistered(db, (reply as { walletId: string }).walletId, now());
-      if (item.type === "RegisterOrder") {
-        await engine?.markOrderRegistered((item.body as { orderDigest: string }).orderDigest);
-      }
-    },
-  });
+  const purchases = new Purchases(db, now);
   const paycards = new PaycardHost({
     db,
     directory,
@@ -64,23 +62,52 @@ export function createWallet(config: WalletConfig) {
     fetch: config.fetch,
     now,
   });
-  engine = new PurchaseEngine({
+  const toHost = hostSender({ hostUrl: config.hostUrl, signer, now, ...fetchOption });
+  const steps = purchaseSteps({ db, purchases, paycards, directory, now, ...fetchOption });
+  const outbox = new Outbox({
     db,
+    now,
+    ...(config.random ? { random: config.random } : {}),
+    ...(config.logger ? { logger: config.logger } : {}),
+    ...(config.onOutboxScheduled ? { onScheduled: config.onOutboxScheduled } : {}),
+    kinds: {
+      RegisterWallet: {
+        send: toHost,
+        acknowledged: (write, _item, reply) =>
+          markRegistered(write.tx, (reply as { walletId: string }).walletId, write.now),
+      },
+      RegisterOrder: {
+        send: toHost,
+        acknowledged: (write, item) => markOrderRegistered(write, item),
+        written: (item) => {
+          if (item.purchaseId !== undefined) purchases.notify(item.purchaseId);
+        },
+      },
+      ...steps,
+    },
+  });
+  const engine = new PurchaseEngine({
+    db,
+    purchases,
     directory,
     paycards,
     outbox,
-    fetch: config.fetch,
     now,
     openConfirmation: config.openConfirmation,
-    confirmationOpen: config.confirmationOpen,
+    ...fetchOption,
+    ...(config.confirmationOpen ? { confirmationOpen: config.confirmationOpen } : {}),
+    ...(config.awaitPollMs !== undefined ? { awaitPollMs: config.awaitPollMs } : {}),
   });
+  const receipts = new Receipts({ purchases, directory, now, ...fetchOption });
   const handlers = createHandlers({
     db,
     engine,
+    receipts,
     paycards,
     outbox,
     hostUrl: config.hostUrl,
     version: config.version ?? "0.1.0",
+    now,
   });
 
   return {
@@ -88,21 +115,28 @@ export function createWallet(config: WalletConfig) {
     directory,
     outbox,
     paycards,
+    purchases,
     engine,
+    receipts,
     handlers,
-    /** Every service-worker start: first-run setup, forgotten purchases, the outbox. */
+    /**
+     * Every service-worker start: first-run setup, forgotten acknowledgements, orphaned confirmation
+     * windows, then the outbox, which sends whatever a previous worker left at whatever step. Does
+     * not wait for those sends (a slow shop must not hold up the Wallet's pages): `outbox.drain()` does.
+     */
     async start(): Promise<void> {
       await ensureWallet(db, outbox, now());
-      const cutoff = now().getTime() - KEEP_MS;
-      for (const p of await db.getAll("pending")) {
-        if (Date.parse(p.createdAt) < cutoff) await db.delete("pending", p.id);
-      }
+      const cutoff = now().getTime() - KEEP_ACKED_MS;
       for (const item of await db.getAllFromIndex("outbox", "byState", "done")) {
-        if (Date.parse(item.ackedAt ?? item.createdAt) < cutoff) await db.delete("outbox", item.id);
+        if (item.ackedAt === undefined || Date.parse(item.ackedAt) < cutoff)
+          await db.delete("outbox", item.id);
       }
       await engine.declineOrphans();
-      await engine.resumeApproved();
-      await outbox.flush();
+      outbox.start();
+    },
+    /** Stops the outbox's timer (a test's "worker stopped"); everything stays stored. */
+    stop(): Promise<void> {
+      return outbox.stop();
     },
   };
 }

@@ -1,0 +1,55 @@
+/**
+ * The schema upgrade from Wallet 0.1 (IndexedDB version 1, never released): keys, registration and
+ * Paycards are kept; the old purchase stores are dropped and the v2 stores exist with their indexes.
+ */
+import "fake-indexeddb/auto";
+import { openDB } from "idb";
+import { describe, expect, it } from "vitest";
+import { DB_VERSION, openWalletDb } from "./db";
+
+describe("openWalletDb", () => {
+  it("upgrades a version-1 database: identity and Paycards stay, pending/orders go", async () => {
+    const name = `db-upgrade-${Date.now()}`;
+    const v1 = await openDB(name, 1, {
+      upgrade(db) {
+        db.createObjectStore("keys", { keyPath: "id" });
+        db.createObjectStore("meta", { keyPath: "id" });
+        db.createObjectStore("paycards", { keyPath: "paycardId" });
+        db.createObjectStore("paycardStorage", { keyPath: "key" });
+        db.createObjectStore("orders", { keyPath: "orderDigest" }).createIndex("byCreatedAt", "createdAt");
+        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
+        db.createObjectStore("pending", { keyPath: "id" });
+      },
+    });
+    await v1.put("meta", {
+      id: "wallet",
+      walletId: "w_1",
+      registered: true,
+      registerMessageId: "m".repeat(16),
+    });
+    await v1.put("paycards", { paycardId: "pc_1", moduleId: "demo-bank", active: true });
+    await v1.put("orders", { orderDigest: "a".repeat(64), createdAt: "2026-01-01T00:00:00.000Z" });
+    await v1.put("outbox", { id: "x".repeat(16), state: "pending", attempts: 2 });
+    v1.close();
+
+    const db = await openWalletDb(name);
+    expect(db.version).toBe(DB_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(
+      ["keys", "meta", "outbox", "paycardStorage", "paycards", "purchases"].sort(),
+    );
+    expect((await db.get("meta", "wallet"))?.walletId).toBe("w_1");
+    expect(await db.getAll("paycards")).toHaveLength(1);
+    expect(await db.getAll("outbox")).toEqual([]);
+    const purchases = db.transaction("purchases").store;
+    expect([...purchases.indexNames].sort()).toEqual(["byCreatedAt", "byState", "byVendorItem"]);
+    db.close();
+  });
+
+  it("creates every store on a fresh install", async () => {
+    const db = await openWalletDb(`db-fresh-${Date.now()}`);
+    expect([...db.objectStoreNames].sort()).toEqual(
+      ["keys", "meta", "outbox", "paycardStorage", "paycards", "purchases"].sort(),
+    );
+    db.close();
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * The two outbox steps of an approved micropayment (DESIGN §4.2.1, the Wallet's side):
+ *
+ * 1. Inquiry Payment through the purchase's Paycard, under the purchase's fixed message id (the
+ *    broker holds funds once however often it is asked), and the endorsement checked. Acknowledged:
+ *    the endorsement is stored and Request Order Delivery queued, in one transaction.
+ * 2. Request Order Delivery: the same `{ order, endorsement }` until the vendor delivers (idempotent by
+ *    commit id at the vendor) or refuses for good. Delivered: the receipt is stored and Register Order
+ *    queued, in one transaction. Every failed attempt makes the purchase `waiting_for_shop`.
+ *
+ * A purchase ends `failed` when it stopped before any endorsement, `not_charged` when the vendor
+ * refused for good after one (nothing was claimed: the broker releases the hold by the endorsement's
+ * expiry), and `failed`/`vendor_unreachable` when the vendor never answered for a week after that.
+ */
+import type { InquirePaymentArgs, Json } from "@quickpay/paycards";
+import {
+  type DirectoryClient,
+  type FetchLike,
+  QuickPayError,
+  type RegistrationFacts,
+  type ReplyOf,
+  type SignedEndorsement,
+  type SignedOrder,
+  sendMessage,
+} from "@quickpay/protocol";
+import { verifyEndorsement } from "./checks";
+import type { OutboxItem, StoredPurchase, WalletDatabase } from "./db";
+import { DELIVERY_GRACE_MS, newOutboxItem, type OutboxKind, type OutboxWrite } from "./outbox";
+import type { PaycardHost } from "./paycard-host";
+import type { Purchases } from "./purchases";
+
+/** What the Paycard is asked to endorse (the module adds the Paycard's credential). */
+export type InquiryArgs = Omit<InquirePaymentArgs, "paycardId" | "messageId">;
+
+export interface DeliveryRequest {
+  order: SignedOrder;
+  endorsement: SignedEndorsement;
+}
+
+export interface PurchaseStepDeps {
+  db: WalletDatabase;
+  purchases: Purchases;
+  paycards: PaycardHost;
+  directory: DirectoryClient;
+  fetch?: FetchLike;
+  now: () => Date;
+}
+
+/** The outbox id of a purchase's Request Order Delivery: one per commitment, as the vendor keys it. */
+export function deliveryItemId(commitId: string): string {
+  return `rod_${commitId}`;
+}
+
+/** The outbox id of Register Order, fixed per order digest: a resumed purchase queues the same one. */
+export function registerOrderId(orderDigest: string): string {
+  return `ro_${orderDigest.slice(0, 40)}`;
+}
+
+/** Inquiry Payment's outbox item, queued when the person approves. Its deadline is the order's expiry. */
+export function inquiryItem(p: StoredPurchase, now: Date): OutboxItem {
+  const order = p.signedOrder.order;
+  const args: InquiryArgs = {
+    orderDigest: p.orderDigest,
+    vendorId: order.vendorId,
+    amount: order.amount,
+    kind: order.kind,
+    orderExpiresAt: order.expiresAt,
+  };
+  return newOutboxItem("InquiryPayment", args as unknown as Json, p.inquiryMessageId, now, {
+    purchaseId: p.id,
+    deadline: Date.parse(order.expiresAt),
+  });
+}
+
+async function purchaseIn(write: OutboxWrite, item: OutboxItem): Promise<StoredPurchase | undefined> {
+  return item.purchaseId === undefined ? undefined : write.tx.objectStore("purchases").get(item.purchaseId);
+}
+
+async function savePurchase(write: OutboxWrite, p: StoredPurchase): Promise<void> {
+  await write.tx.objectStore("purchases").put({ ...p, updatedAt: write.now.toISOString() });
+}
+
+export function purchaseSteps(deps: PurchaseStepDeps): {
+  InquiryPayment: OutboxKind;
+  RequestOrderDelivery: OutboxKind;
+} {
+  const { purchases } = deps;
+  const fetchOption = deps.fetch ? { fetch: deps.fetch } : {};
+  const wake = (item: OutboxItem) => {
+    if (item.purchaseId !== undefined) purchases.notify(item.purchaseId);
+  };
+
+  const inquiryPayment: OutboxKind = {
+    async send(item) {
+      const p = await purchases.get(item.purchaseId ?? "");
+      // Acknowledged by a worker that died before the outbox heard: the broker's answer is kept.
+      if (p.endorsement) return p.endorsement;
+      const order = p.signedOrder.order;
+      // A confirmation left open past the order's expiry must not hold funds for a dead order.
+      if (Date.parse(order.expiresAt) <= deps.now().getTime()) {
+        throw new QuickPayError("order_expired", `order ${order.orderId} expired at ${order.expiresAt}`);
+      }
+      const card = await deps.db.get("paycards", p.paycardId);
+      if (!card) throw new QuickPayError("no_paycard", "the Paycard chosen for this purchase was removed");
+      const got = await deps.paycards.inquirePayment(card, {
+        ...(item.body as unknown as InquiryArgs),
+        messageId: item.id,
+      });
+      // The directory being away (host_unreachable) is a failure like any other: retried.
+      const broker = await deps.directory.active(got.endorsement.endorsement.brokerId, "broker");
+      await verifyEndorsement(
+        got.endorsement,
+        {
+          orderDigest: p.orderDigest,
+          vendorId: order.vendorId,
+          amount: order.amount,
+          brokerId: got.brokerId,
+        },
+        broker,
+        deps.now(),
+      );
+      return got.endorsement;
+    },
+    async acknowledged(write, item, reply) {
+      const p = await purchaseIn(write, item);
+      if (p?.status !== "paying" || p.endorsement) return;
+      const endorsement = reply as SignedEndorsement;
+      await savePurchase(write, { ...p, endorsement });
+      const request: DeliveryRequest = { order: p.signedOrder, endorsement };
+      await write.queue(
+        newOutboxItem(
+          "RequestOrderDelivery",
+          request as unknown as Json,
+          deliveryItemId(endorsement.endorsement.commitId),
+          write.now,
+          {
+            purchaseId: p.id,
+            deadline: Date.parse(endorsement.endorsement.expiresAt) + DELIVERY_GRACE_MS,
+          },
+        ),
+      );
+    },
+    async failed(write, item, attempt) {
+      if (item.state !== "failed") return; // retried: still paying
+      const p = await purchaseIn(write, item);
+      if (p?.status !== "paying" || p.endorsement) return;
+      await savePurchase(write, { ...p, status: "failed", error: attempt.error });
+    },
+    written: wake,
+  };
+
+  const requestOrderDelivery: OutboxKind = {
+    async send(item) {
+      const p = await purchases.get(item.purchaseId ?? "");
+      const request = item.body as unknown as DeliveryRequest;
+      const delivered = await sendMessage(p.vendor.endpoint, "RequestOrderDelivery", request, fetchOption);
+      if (
+        delivered.orderDigest !== p.orderDigest ||
+        delivered.commitId !== request.endorsement.endorsement.commitId
+      ) {
+        throw new QuickPayError("mismatch", "the vendor delivered a different order");
+      }
+      return delivered;
+    },
+    async acknowledged(write, item, reply) {
+      const p = await purchaseIn(write, item);
+      if (!p || (p.status !== "paying" && p.status !== "waiting_for_shop")) return;
+      const delivered = reply as ReplyOf<"RequestOrderDelivery">;
+      const { error: _waitingReason, ...rest } = p;
+      await savePurchase(write, {
+        ...rest,
+        status: "delivered",
+        receipt: { content: delivered.content, deliveredAt: delivered.deliveredAt },
+      });
+      const facts: RegistrationFacts = {
+        orderDigest: p.orderDigest,
+        commitId: delivered.commitId,
+        vendorId: p.vendorId,
+        amount: p.signedOrder.order.amount,
+      };
+      await write.queue(
+        newOutboxItem("RegisterOrder", facts as unknown as Json, registerOrderId(p.orderDigest), write.now, {
+          purchaseId: p.id,
+        }),
+      );
+    },
+    async failed(write, item, attempt) {
+      const p = await purchaseIn(write, item);
+      if (!p || (p.status !== "paying" && p.status !== "waiting_for_shop")) return;
+      const next: StoredPurchase = { ...p, deliveryFailures: p.deliveryFailures + 1, error: attempt.error };
+      if (attempt.verdict.retry) next.status = "waiting_for_shop";
+      else if (attempt.verdict.reason === "expired") {
+        // A week past the endorsement's expiry and still no answer from the shop.
+        next.status = "failed";
+        next.error = {
+          code: "vendor_unreachable",
+          message: `no answer from the vendor after ${item.failures} attempts: ${attempt.error.message}`,
+        };
+      } else {
+        // The vendor refused for good. `receipt_expired` means it had delivered to an earlier attempt
+        // whose answer never arrived: charged, so not "not charged".
+        next.status = attempt.error.code === "receipt_expired" ? "failed" : "not_charged";
+      }
+      await savePurchase(write, next);
+    },
+    written: wake,
+  };
+
+  return { InquiryPayment: inquiryPayment, RequestOrderDelivery: requestOrderDelivery };
+}
+
+/** Register Order acknowledged by the host: the history shows the host has the wallet's side. */
+export async function markOrderRegistered(write: OutboxWrite, item: OutboxItem): Promise<void> {
+  const p = await purchaseIn(write, item);
+  if (p && !p.registered) await savePurchase(write, { ...p, registered: true });
+}
