@@ -1,48 +1,76 @@
 /**
  * The bridge between a page's `window.quickpay` and the service worker, running in the content
  * script's ISOLATED world. Validates every page message against the page API schema before it goes
- * anywhere; the page's origin is not sent: the service worker takes it from the browser.
+ * anywhere; the page's origin is not sent: the service worker takes it from the browser. While a
+ * `pay` waits, the bridge keeps asking the worker and relays each new progress state to the page.
  */
 import {
   PAGE_TO_WALLET,
   PageEnvelope,
   PageRequest,
+  type PayProgress,
   type PayResult,
   QuickPayError,
   WALLET_TO_PAGE,
   type WalletInfo,
+  wordsFor,
 } from "@quickpay/protocol";
 import { BRIDGE_READY_ATTRIBUTE, BRIDGE_READY_EVENT } from "./ready-signal";
 
 export interface WalletPort {
   getInfo(): Promise<WalletInfo>;
   startPay(itemId: string): Promise<{ purchaseId: string }>;
-  awaitPay(purchaseId: string): Promise<PayResult>;
+  /** The worker's long poll: the result, or the progress once it differs from `after`. */
+  awaitPay(
+    purchaseId: string,
+    after?: PayProgress["state"],
+  ): Promise<{ result: PayResult } | { progress: PayProgress }>;
+  restore(itemId: string): Promise<PayResult | null>;
 }
 
-/** How often awaiting a purchase is re-asked after the service worker went away mid-wait. */
+/**
+ * How often in a row awaiting a purchase is re-asked when no answer came back at all (the service
+ * worker was stopped while it held the message). Any answer resets the count.
+ */
 const AWAIT_RETRIES = 5;
 
-export async function handlePageRequest(raw: unknown, wallet: WalletPort): Promise<unknown> {
+export async function handlePageRequest(
+  raw: unknown,
+  wallet: WalletPort,
+  onProgress: (progress: PayProgress) => void = () => undefined,
+): Promise<unknown> {
   const parsed = PageRequest.safeParse(raw);
   if (!parsed.success) {
-    throw new QuickPayError(
-      "invalid_request",
-      `bad request: ${parsed.error.issues[0]?.message ?? "invalid"}`,
-    );
+    throw new QuickPayError("invalid_request", wordsFor("invalid_request"), {
+      technical: `bad request: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+    });
   }
   const request = parsed.data;
   if (request.method === "getInfo") return wallet.getInfo();
+  if (request.method === "restore") return wallet.restore(request.params.itemId);
   const { purchaseId } = await wallet.startPay(request.params.itemId);
-  for (let attempt = 0; ; attempt++) {
+  let after: PayProgress["state"] | undefined;
+  for (let unanswered = 0; ; ) {
+    let answer: Awaited<ReturnType<WalletPort["awaitPay"]>>;
     try {
-      return await wallet.awaitPay(purchaseId);
+      answer = await wallet.awaitPay(purchaseId, after);
     } catch (error) {
       // A QuickPayError is the purchase's real outcome; anything else (WalletUnreachable: no reply at
       // all, or the browser's "message channel closed") is the service worker having been stopped.
-      if (error instanceof QuickPayError || attempt >= AWAIT_RETRIES) throw error;
+      if (error instanceof QuickPayError || ++unanswered > AWAIT_RETRIES) throw error;
+      continue;
     }
+    unanswered = 0;
+    if ("result" in answer) return answer.result;
+    if (answer.progress.state !== after) onProgress(answer.progress);
+    after = answer.progress.state;
   }
+}
+
+/** What the page reads for a failure: the Wallet's own words arrive as the message already. */
+function forPage(error: unknown): { code: string; message: string } {
+  if (error instanceof QuickPayError) return { code: error.code, message: error.message };
+  return { code: "internal", message: wordsFor("internal") };
 }
 
 export function installBridge(win: Window, wallet: WalletPort): void {
@@ -57,13 +85,9 @@ export function installBridge(win: Window, wallet: WalletPort): void {
     const envelope = PageEnvelope.safeParse(event.data);
     if (!envelope.success) return;
     const { requestId, request } = envelope.data;
-    handlePageRequest(request, wallet).then(
+    handlePageRequest(request, wallet, (progress) => reply({ requestId, progress })).then(
       (result) => reply({ requestId, result }),
-      (error: unknown) => {
-        const e =
-          error instanceof QuickPayError ? error : new QuickPayError("internal", (error as Error).message);
-        reply({ requestId, error: { code: e.code, message: e.message } });
-      },
+      (error: unknown) => reply({ requestId, error: forPage(error) }),
     );
   });
   const signalReady = () => {

@@ -5,5 +5,7 @@ import { installBridge } from "./bridge";
 installBridge(window, {
   getInfo: () => callWallet("page.getInfo", {}),
   startPay: (itemId) => callWallet("page.startPay", { itemId }),
-  awaitPay: (purchaseId) => callWallet("page.awaitPay", { purchaseId }),
+  awaitPay: (purchaseId, after) =>
+    callWallet("page.awaitPay", after === undefined ? { purchaseId } : { purchaseId, after }),
+  restore: (itemId) => callWallet("page.restore", { itemId }),
 });

@@ -1,9 +1,17 @@
 /**
  * The page ↔ content-script protocol with both real halves wired through one window-like event
- * target: `window.quickpay` requests reach the bridge, answers and errors come back, and a request
- * made before the (asynchronously loaded) bridge is up waits for it.
+ * target: `window.quickpay` requests reach the bridge, answers and errors come back, a request made
+ * before the (asynchronously loaded) bridge is up waits for it, a pay request's progress arrives as
+ * `quickpay:progress` events while it is open, and `restore` answers with the goods or null.
  */
-import { type PayResult, QuickPayError, type QuickPayProvider } from "@quickpay/protocol";
+import {
+  type PayProgressEvent,
+  type PayResult,
+  PROGRESS_EVENT,
+  QuickPayError,
+  type QuickPayProvider,
+  WALLET_TO_PAGE,
+} from "@quickpay/protocol";
 import { describe, expect, it } from "vitest";
 import { installBridge, type WalletPort } from "../content/bridge";
 import { installProvider } from "./provider";
@@ -39,6 +47,7 @@ const delivered: PayResult = {
   description: "Article",
   amount: { currency: "USD", value: "0.01" },
   content: { mediaType: "text/html", body: "<p>paid</p>" },
+  deliveredAt: "2026-12-02T10:00:00.000Z",
 };
 
 const port: WalletPort = {
@@ -47,8 +56,20 @@ const port: WalletPort = {
     if (itemId === "nope") throw new QuickPayError("not_a_vendor", "not a vendor");
     return { purchaseId: "purchase-0123456789" };
   },
-  awaitPay: async () => delivered,
+  awaitPay: async (_purchaseId, after) =>
+    after === undefined
+      ? { progress: { state: "confirming", message: "Confirm it in your Wallet." } }
+      : after === "confirming"
+        ? { progress: { state: "waiting_for_shop", message: "Paid, waiting for the shop." } }
+        : { result: delivered },
+  restore: async (itemId) => (itemId === "bought" ? { ...delivered, status: "restored" } : null),
 };
+
+function progressEvents(win: Window): PayProgressEvent[] {
+  const seen: PayProgressEvent[] = [];
+  win.addEventListener(PROGRESS_EVENT, (e) => seen.push((e as CustomEvent<PayProgressEvent>).detail));
+  return seen;
+}
 
 describe("window.quickpay through the content-script bridge", () => {
   it("defines window.quickpay, announces it, and answers discovery requests", () => {
@@ -84,5 +105,54 @@ describe("window.quickpay through the content-script bridge", () => {
     });
     const bad = provider.request({ method: "pay", params: { itemId: "no spaces" } } as never);
     await expect(bad).rejects.toMatchObject({ code: "invalid_request" });
+  });
+
+  it("tells the page a pay request's progress while it is open, naming the item", async () => {
+    const win = fakeWindow();
+    installBridge(win, port);
+    const provider = installProvider(win);
+    const seen = progressEvents(win);
+    await expect(provider.request({ method: "pay", params: { itemId: "article-1" } })).resolves.toEqual(
+      delivered,
+    );
+    expect(seen).toEqual([
+      { itemId: "article-1", state: "confirming", message: "Confirm it in your Wallet." },
+      { itemId: "article-1", state: "waiting_for_shop", message: "Paid, waiting for the shop." },
+    ]);
+  });
+
+  it("ignores progress for a request that is closed, not a pay request, or malformed", async () => {
+    const win = fakeWindow();
+    installBridge(win, port);
+    const provider = installProvider(win);
+    const seen = progressEvents(win);
+    const post = (data: object) =>
+      win.dispatchEvent(
+        Object.assign(new Event("message"), { data: { channel: WALLET_TO_PAGE, ...data }, source: win }),
+      );
+    await provider.request({ method: "pay", params: { itemId: "article-1" } });
+    seen.length = 0;
+    post({ requestId: "0".repeat(32), progress: { state: "paying", message: "late" } });
+    const info = provider.request({ method: "getInfo" });
+    await info;
+    expect(seen).toEqual([]);
+    const bad = { state: "teleporting", message: "?" };
+    post({ requestId: "1".repeat(32), progress: bad });
+    expect(seen).toEqual([]);
+  });
+
+  it("restore answers with the goods for a bought item and null otherwise", async () => {
+    const win = fakeWindow();
+    installBridge(win, port);
+    const provider = installProvider(win);
+    await expect(
+      provider.request({ method: "restore", params: { itemId: "bought" } }),
+    ).resolves.toMatchObject({
+      status: "restored",
+      content: delivered.content,
+    });
+    await expect(
+      provider.request({ method: "restore", params: { itemId: "not-bought" } }),
+    ).resolves.toBeNull();
   });
 });

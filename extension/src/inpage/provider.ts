@@ -9,6 +9,8 @@ import type {
   PageRequest,
   PageResults,
   PAGE_TO_WALLET as PageToWallet,
+  PayProgressEvent,
+  PROGRESS_EVENT as ProgressEventName,
   QuickPayProvider,
   WALLET_TO_PAGE as WalletToPage,
 } from "@quickpay/protocol";
@@ -20,6 +22,12 @@ import type {
 // The same literals as in protocol/src/page-api.ts; the annotations make a drift a compile error.
 const PAGE_TO_WALLET: typeof PageToWallet = "quickpay:page-request";
 const WALLET_TO_PAGE: typeof WalletToPage = "quickpay:wallet-response";
+const PROGRESS_EVENT: typeof ProgressEventName = "quickpay:progress";
+const PROGRESS_STATES: ReadonlySet<string> = new Set<PayProgressEvent["state"]>([
+  "confirming",
+  "paying",
+  "waiting_for_shop",
+]);
 const EVENTS: typeof DiscoveryEvents = {
   request: "quickpay:requestProvider",
   announce: "quickpay:announceProvider",
@@ -60,14 +68,42 @@ function uuidV4(win: Window): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }
 
+/** A progress message from the bridge as the page's event detail, or undefined when it is not one. */
+function progressDetail(progress: unknown, itemId: string): PayProgressEvent | undefined {
+  const p = progress as { state?: unknown; message?: unknown } | null;
+  if (typeof p?.state !== "string" || !PROGRESS_STATES.has(p.state) || typeof p.message !== "string") {
+    return undefined;
+  }
+  return { itemId, state: p.state as PayProgressEvent["state"], message: p.message };
+}
+
+interface Waiter {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  /** For `pay`: the item, named in its progress events. */
+  itemId?: string;
+}
+
 export function createProvider(win: Window): QuickPayProvider {
-  const pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<string, Waiter>();
   win.addEventListener("message", (event: MessageEvent) => {
     if (event.source !== win) return;
-    const data = event.data as { channel?: unknown; requestId?: unknown; result?: unknown; error?: unknown };
+    const data = event.data as {
+      channel?: unknown;
+      requestId?: unknown;
+      result?: unknown;
+      error?: unknown;
+      progress?: unknown;
+    };
     if (!data || data.channel !== WALLET_TO_PAGE || typeof data.requestId !== "string") return;
     const waiter = pending.get(data.requestId);
     if (!waiter) return;
+    if (data.progress !== undefined) {
+      // The request stays open; only a pay request that is still waiting tells the page its progress.
+      const detail = waiter.itemId === undefined ? undefined : progressDetail(data.progress, waiter.itemId);
+      if (detail) win.dispatchEvent(new CustomEvent(PROGRESS_EVENT, { detail }));
+      return;
+    }
     pending.delete(data.requestId);
     const error = data.error as { code?: unknown; message?: unknown } | undefined;
     if (error) waiter.reject(new QuickPayPageError(String(error.code), String(error.message)));
@@ -83,8 +119,14 @@ export function createProvider(win: Window): QuickPayProvider {
     ): Promise<PageResults[M]> {
       await ready;
       const requestId = newRequestId(win);
+      const asked = (request as { params?: { itemId?: unknown } }).params?.itemId;
+      const itemId = request.method === "pay" && typeof asked === "string" ? asked : undefined;
       return new Promise((resolve, reject) => {
-        pending.set(requestId, { resolve: resolve as (v: unknown) => void, reject });
+        pending.set(requestId, {
+          resolve: resolve as (v: unknown) => void,
+          reject,
+          ...(itemId === undefined ? {} : { itemId }),
+        });
         win.postMessage(
           { channel: PAGE_TO_WALLET, requestId, request },
           win.location.origin === "null" ? "*" : win.location.origin,
