@@ -181,7 +181,8 @@ export const walletProtocol = {
   },
   /**
    * Page: waits until the purchase finishes (`result`) or its progress differs from `after`
-   * (`progress`); the content script asks again until it has the result. Safe to re-send after a
+   * (`progress`) — or, after a while (25 s), answers the same progress so no message stays open for
+   * long; the content script asks again until it has the result. Safe to re-send after a
    * service-worker restart. Rejects with the purchase's error when it ended without goods.
    */
   "page.awaitPay": {
