@@ -25,7 +25,7 @@ import {
   QuickPayError,
   wordsFor,
 } from "@quickpay/protocol";
-import { type RunningShop, startDemoShop } from "@quickpay/vendor-sdk";
+import { type RunningShop, startDemoShop, type VendorEvent } from "@quickpay/vendor-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HISTORY_PAGE_SIZE, type HistoryItem } from "../shared/messages";
 import { openWalletDb } from "./db";
@@ -40,6 +40,10 @@ let host: RunningHost;
 let bank: RunningBroker;
 let shop: RunningShop;
 let otherShop: RunningShop;
+/** A demo shop whose deliver() throws while `failDeliveries` > 0 (its content database is down). */
+let flakyShop: RunningShop;
+let failDeliveries = 0;
+const flakyEvents: VendorEvent["type"][] = [];
 let dbName: string;
 const opened: string[] = [];
 /** The confirmation windows "on screen": opened by the engine, closed by the tests. */
@@ -173,11 +177,25 @@ beforeAll(async () => {
   bank = await startDemoBank({ hostUrl: host.url, operatorToken: host.operatorToken });
   shop = await startDemoShop({ hostUrl: host.url });
   otherShop = await startDemoShop({ hostUrl: host.url });
+  flakyShop = await startDemoShop({
+    hostUrl: host.url,
+    wrapDeliver: (deliver) => async (article, order) => {
+      if (failDeliveries > 0) {
+        failDeliveries--;
+        throw new Error("the content database is down");
+      }
+      return deliver(article, order);
+    },
+    onEvent: (event) => {
+      flakyEvents.push(event.type);
+    },
+  });
   dbName = `wallet-test-${Date.now()}`;
 });
 
 afterAll(async () => {
   for (const w of started) void w.stop();
+  await flakyShop?.close();
   await otherShop?.close();
   await shop?.close();
   await bank?.close();
@@ -401,6 +419,38 @@ describe("the Wallet engine against real players", () => {
       expect(item).toMatchObject({ status: "delivered", registered: true, deliveredAt: result.deliveredAt });
       expect(Date.parse(item!.createdAt)).toBeLessThanOrEqual(Date.parse(item!.updatedAt));
       expect((await hostStatus(result.orderDigest)).order).not.toBeNull();
+    });
+
+    it("the shop's deliver() failing once: answered delivery_failed, resent, delivered once, charged once at settlement", async () => {
+      const before = await w.paycards.balance();
+      failDeliveries = 1;
+      flakyEvents.length = 0;
+      const id = await w.engine.startPurchase(flakyShop.url, "article-3");
+      await w.engine.decide(id, true);
+      const result = await w.engine.outcome(id, flakyShop.url);
+      expect(result.status).toBe("delivered");
+      expect(result.content.body).toContain("Signatures cost microseconds");
+      const stored = await w.purchases.get(id);
+      expect(stored.deliveryFailures).toBe(1);
+      expect(stored.receipt?.deliveredAt).toBe(result.deliveredAt);
+      const rod = await w.db.get("outbox", `rod_${stored.endorsement!.endorsement.commitId}`);
+      expect(rod).toMatchObject({ state: "done", failures: 1 });
+      expect(rod?.lastError?.code).toBe("delivery_failed");
+      expect(flakyEvents.filter((t) => t === "deliver_failed")).toHaveLength(1);
+      expect(flakyEvents.filter((t) => t === "order_delivered")).toHaveLength(1);
+      expect(await availableMicros(w)).toBe(parseMoney(before!.available).micros - ONE_CENT);
+      // The vendor is paid once at settlement, and the shopper's balance drops by exactly the amount.
+      const report = await flakyShop.settle();
+      expect(report.byBroker).toEqual([result.orderDigest]);
+      expect((await flakyShop.settle()).byBroker).toEqual([]);
+      const after = await w.paycards.balance();
+      expect(parseMoney(after!.balance).micros).toBe(parseMoney(before!.balance).micros - ONE_CENT);
+      await settle(w);
+      expect(await historyItem(w, id)).toMatchObject({
+        status: "delivered",
+        registered: true,
+        deliveredAt: result.deliveredAt,
+      });
     });
 
     const deathPoints: Array<[string, string, "before" | "after"]> = [
