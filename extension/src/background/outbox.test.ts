@@ -17,13 +17,11 @@ import {
   HOST_POLICY,
   hostSender,
   INQUIRY_POLICY,
-  newOutboxItem,
   Outbox,
-  type OutboxKind,
-  type OutboxKinds,
   retryableFor,
   retryPolicyFor,
 } from "./outbox";
+import { newOutboxItem, type OutboxKind, type OutboxKinds } from "./outbox-store";
 
 async function freePort(): Promise<number> {
   const server = net.createServer();

@@ -25,7 +25,8 @@ import {
 } from "@quickpay/protocol";
 import { verifyEndorsement } from "./checks";
 import type { OutboxItem, StoredPurchase, WalletDatabase } from "./db";
-import { DELIVERY_GRACE_MS, newOutboxItem, type OutboxKind, type OutboxWrite } from "./outbox";
+import { DELIVERY_GRACE_MS } from "./outbox";
+import { newOutboxItem, type OutboxKind, type OutboxWrite } from "./outbox-store";
 import type { PaycardHost } from "./paycard-host";
 import type { Purchases } from "./purchases";
 
