@@ -151,11 +151,8 @@ const requestDelivery = (shop: Shop, body: { order: SignedOrder; endorsement: Si
 const commitment = (endorsement: SignedEndorsement) =>
   bank.server.ledger.commitments.get(endorsement.endorsement.commitId)!;
 
-/**
- * A claimed commitment: 'captured' while Check Commit debits at once, 'claimed' once the broker kit
- * captures at settlement instead (being changed concurrently; either is "bound to this vendor").
- */
-const CLAIMED = ["claimed", "captured"];
+/** Check Commit claims the hold for the vendor (no money moves); settlement captures it. */
+const CLAIMED = "claimed";
 
 const types = (events: VendorEvent[]) => events.map((e) => e.type);
 
@@ -213,7 +210,7 @@ describe("deliver() throwing once", () => {
       expect(delivered.status).toBe(200);
       expect(delivered.json).toMatchObject({ commitId, content: { body: "the article, call 2" } });
       expect(shop.checkCommitIds).toHaveLength(1);
-      expect(CLAIMED).toContain(commitment(bought.endorsement).status);
+      expect(commitment(bought.endorsement).status).toBe(CLAIMED);
       expect(types(shop.events).slice(3)).toEqual([
         "order_prepared",
         "commit_checked",
@@ -242,6 +239,12 @@ describe("deliver() throwing once", () => {
       expect(await shop.handlers.flushOutbox()).toMatchObject({ pending: 0 });
       const status = await getJson(host.url + orderStatusPath(delivered.json.orderDigest), OrderStatus);
       expect(status.delivery).toMatchObject({ from: vendorId, commitId });
+
+      // Charged once, at settlement: the claimed hold is captured for the one delivered order.
+      const settled = await shop.handlers.settlePending();
+      expect(settled.byBroker).toEqual([delivered.json.orderDigest]);
+      expect(commitment(bought.endorsement).status).toBe("captured");
+      expect((await shop.handlers.settlePending()).byBroker).toEqual([]);
     } finally {
       await shop.close();
       await store.close();
@@ -320,7 +323,7 @@ describe("a vendor process that dies between PREPARED and Check Commit", () => {
       expect(calls).toBe(1);
       expect(second.checkCommitIds).toHaveLength(1);
       expect(types(second.events)).toEqual(["commit_checked", "order_delivered", "answered"]);
-      expect(CLAIMED).toContain(commitment(bought.endorsement).status);
+      expect(commitment(bought.endorsement).status).toBe(CLAIMED);
       expect(readVendorStoreFile(file).deliveries).toEqual([
         expect.objectContaining({ state: "delivered", reply: r.json }),
       ]);
@@ -407,7 +410,7 @@ describe("after the endorsement's expiry, the vendor's answer is definitive", ()
         state: "prepared",
         lastError: { code: "broker_unreachable" },
       });
-      expect(CLAIMED).toContain(commitment(bought.endorsement).status);
+      expect(commitment(bought.endorsement).status).toBe(CLAIMED);
 
       loseAnswers = false;
       pastExpiryOf(bought.endorsement, MINUTE);
