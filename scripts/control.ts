@@ -6,6 +6,8 @@
 import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ConsumedApprovals, DrainResult } from "@quickpay/paycards/broker-kit";
+import type { FlushResult, SettleReport } from "@quickpay/vendor-sdk";
 import type { ArmOptions, FaultActionsAt, FaultPoint, Reached } from "./faults";
 import type { Network } from "./network";
 import type {
@@ -247,10 +249,10 @@ export class RemoteBank extends RemotePlayer<BankFacts> implements BankControl {
   deposit(accountNumber: string, value: string): Promise<LiveAccount> {
     return this.call("deposit", accountNumber, value);
   }
-  flushOutbox(): Promise<unknown> {
+  flushOutbox(): Promise<DrainResult> {
     return this.call("flushOutbox");
   }
-  consumeApprovals(): Promise<unknown> {
+  consumeApprovals(): Promise<ConsumedApprovals> {
     return this.call("consumeApprovals");
   }
 }
@@ -274,10 +276,10 @@ export class RemoteShop extends RemotePlayer<ShopFacts> implements ShopControl {
   seen(point?: FaultPoint): Promise<Reached[]> {
     return this.call("seen", ...(point === undefined ? [] : [point]));
   }
-  settle(): Promise<unknown> {
+  settle(): Promise<SettleReport> {
     return this.call("settle");
   }
-  flushOutbox(): Promise<unknown> {
+  flushOutbox(): Promise<FlushResult> {
     return this.call("flushOutbox");
   }
 }

@@ -38,7 +38,7 @@ await buildExtension(network.hostUrl, extensionDir);
 const accounts = network.accounts
   .map(
     (a) =>
-      `      ${a.accountNumber}  PIN ${a.pin}  ${displayMoney(a.balance).padStart(8)} available` +
+      `      ${a.accountNumber}  PIN ${a.pin}  ${displayMoney(a.available).padStart(8)} available` +
       `${parseMoney(a.held).micros === 0 ? "" : ` (${displayMoney(a.held)} held)`}  ${a.holder}`,
   )
   .join("\n");

@@ -2,6 +2,8 @@
  * The parent's handles on the three player processes: the generic process control plus the bank's
  * ledger reads and the shop's fault harness (arm, wait for a point, continue, settle).
  */
+import type { ConsumedApprovals, DrainResult } from "@quickpay/paycards/broker-kit";
+import type { FlushResult, SettleReport } from "@quickpay/vendor-sdk";
 import type { ArmOptions, FaultActionsAt, FaultPoint, Reached } from "./faults";
 import { checkArmRequest } from "./faults";
 import type {
@@ -46,11 +48,11 @@ export class BankProcess extends ManagedProcess<BankFacts, BankCommands> impleme
     return this.request("deposit", { accountNumber, value });
   }
 
-  flushOutbox(): Promise<unknown> {
+  flushOutbox(): Promise<DrainResult> {
     return this.request("flushOutbox", undefined);
   }
 
-  consumeApprovals(): Promise<unknown> {
+  consumeApprovals(): Promise<ConsumedApprovals> {
     return this.request("consumeApprovals", undefined);
   }
 }
@@ -118,11 +120,11 @@ export class ShopProcess extends ManagedProcess<ShopFacts, ShopCommands> impleme
     return this.history.filter((r) => point === undefined || r.point === point);
   }
 
-  settle(): Promise<unknown> {
+  settle(): Promise<SettleReport> {
     return this.request("settle", undefined);
   }
 
-  flushOutbox(): Promise<unknown> {
+  flushOutbox(): Promise<FlushResult> {
     return this.request("flushOutbox", undefined);
   }
 

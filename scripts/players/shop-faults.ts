@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import diagnostics from "node:diagnostics_channel";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { RequestOrderDelivery } from "@quickpay/protocol";
+import type { VendorEvent } from "@quickpay/vendor-sdk";
 import { type ArmRequest, checkArmRequest, type FaultAction, type FaultPoint, type Reached } from "../faults";
 import { tellParent } from "./run";
 
@@ -15,15 +16,6 @@ interface Subject {
   itemId?: string;
   orderDigest?: string;
   commitId?: string;
-}
-
-/** The vendor SDK's event, as far as the harness reads it (vendor-sdk `VendorEvent`). */
-export interface HarnessVendorEvent {
-  type: string;
-  itemId: string;
-  orderDigest: string;
-  commitId: string;
-  error?: unknown;
 }
 
 interface Armed extends ArmRequest {
@@ -58,7 +50,7 @@ export class ShopFaults {
   }
 
   /** The vendor SDK's `onEvent`: a point at every event. */
-  readonly onEvent = async (event: HarnessVendorEvent): Promise<void> => {
+  readonly onEvent = async (event: VendorEvent): Promise<void> => {
     const subject: Subject = {
       itemId: event.itemId,
       orderDigest: event.orderDigest,
@@ -66,11 +58,12 @@ export class ShopFaults {
     };
     const current = this.request.getStore();
     if (current) Object.assign(current, subject);
-    // The whole event goes in the report; an Error does not cross IPC well, its message does.
-    const { error, ...rest } = event as HarnessVendorEvent & Record<string, unknown>;
-    const shown =
-      error === undefined ? rest : { ...rest, error: error instanceof Error ? error.message : error };
-    await this.at(event.type as FaultPoint, subject, shown);
+    // The whole event goes in the report; an Error does not cross IPC and JSON well, its message does.
+    const shown: Record<string, unknown> =
+      event.type === "deliver_failed"
+        ? { ...event, error: event.error instanceof Error ? event.error.message : event.error }
+        : { ...event };
+    await this.at(event.type, subject, shown);
   };
 
   /** Wraps the shop's `deliver()`: the `deliver` point, before the real one runs. */

@@ -5,36 +5,27 @@
  * replies, and the parent may arm faults and run settlement.
  */
 import path from "node:path";
-import { type DemoShopOptions, type RunningShop, startDemoShop } from "@quickpay/vendor-sdk";
+import { type DemoShopOptions, startDemoShop } from "@quickpay/vendor-sdk";
 import { requireSetting, runPlayer } from "./run";
-import { type HarnessVendorEvent, ShopFaults } from "./shop-faults";
+import { ShopFaults } from "./shop-faults";
 import type { ShopCommands, ShopFacts } from "./types";
 
-/** The demo shop's test hooks and operator calls (vendor-sdk's startDemoShop / RunningShop). */
-type Deliver<I, O, R> = (item: I, order: O) => Promise<R>;
-interface ShopHooks {
-  onEvent?: (event: HarnessVendorEvent) => Promise<void>;
-  wrapDeliver?: <I extends { id: string }, O, R>(deliver: Deliver<I, O, R>) => Deliver<I, O, R>;
-}
-type OperatedShop = RunningShop & { settle?: () => Promise<unknown>; flushOutbox?: () => Promise<unknown> };
+/** The shop's own deliver(), as its wrapDeliver hook receives it. */
+type DemoDeliver = Parameters<NonNullable<DemoShopOptions["wrapDeliver"]>>[0];
 
 await runPlayer<ShopFacts, ShopCommands>("shop", async (env) => {
   const faults = env.faults ? new ShopFaults() : undefined;
   faults?.watchHttp();
-  const options: DemoShopOptions & ShopHooks = {
+  const options: DemoShopOptions = {
     hostUrl: requireSetting(env.hostUrl, "QUICKPAY_HOST_URL"),
     port: env.port,
     dataDir: path.join(env.dataDir, "demo-shop"),
     logLevel: env.logLevel,
     ...(faults
-      ? {
-          onEvent: faults.onEvent,
-          wrapDeliver: <I extends { id: string }, O, R>(deliver: Deliver<I, O, R>) =>
-            faults.wrapDeliver(deliver),
-        }
+      ? { onEvent: faults.onEvent, wrapDeliver: (deliver: DemoDeliver) => faults.wrapDeliver(deliver) }
       : {}),
   };
-  const shop: OperatedShop = await startDemoShop(options);
+  const shop = await startDemoShop(options);
   const facts: ShopFacts = {
     player: "shop",
     pid: process.pid,
@@ -42,11 +33,6 @@ await runPlayer<ShopFacts, ShopCommands>("shop", async (env) => {
     port: Number(new URL(shop.url).port),
     vendorId: shop.vendorId,
     endpoint: shop.endpoint,
-  };
-  const operatorCall = (name: "settle" | "flushOutbox") => {
-    const call = shop[name];
-    if (!call) throw new Error(`this vendor-sdk's demo shop has no ${name}()`);
-    return call.call(shop);
   };
   return {
     facts,
@@ -62,8 +48,8 @@ await runPlayer<ShopFacts, ShopCommands>("shop", async (env) => {
         return null;
       },
       continue: async ({ point }) => ({ released: faults!.release(point) }),
-      settle: () => operatorCall("settle"),
-      flushOutbox: () => operatorCall("flushOutbox"),
+      settle: () => shop.settle(),
+      flushOutbox: () => shop.flushOutbox(),
     },
   };
 });

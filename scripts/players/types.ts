@@ -3,7 +3,9 @@
  * typed commands and their replies, fault reports), and the control interface a test holds for
  * each player, whether the process is its own child or lives behind the e2e control server.
  */
-import type { MoneyWire } from "@quickpay/protocol";
+import type { ConsumedApprovals, DrainResult } from "@quickpay/paycards/broker-kit";
+import type { LiveAccount as BrokerLiveAccount } from "@quickpay/paycards/demo-bank/server";
+import type { FlushResult, SettleReport } from "@quickpay/vendor-sdk";
 import type { ArmOptions, ArmRequest, FaultActionsAt, FaultPoint, Reached } from "../faults";
 
 // ---- facts: what a player says about itself once it is ready --------------------------------
@@ -22,19 +24,8 @@ export interface HostFacts extends ProcessFacts {
   hostId: string;
 }
 
-/** A demo bank account as the bank's ledger has it now (not the seed). */
-export interface LiveAccount {
-  accountNumber: string;
-  /** The demo account's PIN (demo only), to answer Add Paycard with. */
-  pin: string;
-  holder: string;
-  /** What the Paycard shows: the settled balance less live holds. */
-  balance: MoneyWire;
-  /** The settled balance: what the account holds once every live hold is released or captured. */
-  settled: MoneyWire;
-  /** Live holds: endorsed and not yet captured or released. */
-  held: MoneyWire;
-}
+/** A demo account as the bank's ledger has it now (not the seed), with its demo PIN. */
+export type LiveAccount = BrokerLiveAccount & { pin: string };
 
 export interface BankFacts extends ProcessFacts {
   player: "bank";
@@ -80,10 +71,10 @@ export interface BankCommands extends BaseCommands<BankFacts> {
   accounts: CommandSpec<undefined, LiveAccount[]>;
   /** A deposit into a demo account (tests: a balance that differs from the seed). */
   deposit: CommandSpec<{ accountNumber: string; value: string }, LiveAccount>;
-  /** Sends every unacknowledged Register Commit now; the broker kit's report. */
-  flushOutbox: CommandSpec<undefined, unknown>;
-  /** Fetches and pays the host's settlement approvals now; the broker kit's report. */
-  consumeApprovals: CommandSpec<undefined, unknown>;
+  /** Sends every unacknowledged Register Commit now. */
+  flushOutbox: CommandSpec<undefined, DrainResult>;
+  /** Fetches and pays the host's settlement approvals now. */
+  consumeApprovals: CommandSpec<undefined, ConsumedApprovals>;
 }
 
 export interface ShopCommands extends BaseCommands<ShopFacts> {
@@ -92,10 +83,10 @@ export interface ShopCommands extends BaseCommands<ShopFacts> {
   disarm: CommandSpec<{ point?: FaultPoint }, null>;
   /** Lets what is paused at the point (or everywhere) go on; how many were paused. */
   continue: CommandSpec<{ point?: FaultPoint }, { released: number }>;
-  /** Settle With Broker (and With Host as its fallback) for what the shop delivered: its report. */
-  settle: CommandSpec<undefined, unknown>;
-  /** Sends every pending Register Delivery now: its report. */
-  flushOutbox: CommandSpec<undefined, unknown>;
+  /** Settle With Broker (and With Host as its fallback) for what the shop delivered. */
+  settle: CommandSpec<undefined, SettleReport>;
+  /** Sends every pending Register Delivery now. */
+  flushOutbox: CommandSpec<undefined, FlushResult>;
 }
 
 // ---- the IPC messages -----------------------------------------------------------------------
@@ -143,8 +134,8 @@ export interface PlayerControl<F> {
 export interface BankControl extends PlayerControl<BankFacts> {
   accounts(): Promise<LiveAccount[]>;
   deposit(accountNumber: string, value: string): Promise<LiveAccount>;
-  flushOutbox(): Promise<unknown>;
-  consumeApprovals(): Promise<unknown>;
+  flushOutbox(): Promise<DrainResult>;
+  consumeApprovals(): Promise<ConsumedApprovals>;
 }
 
 export interface WaitForOptions {
@@ -167,6 +158,6 @@ export interface ShopControl extends PlayerControl<ShopFacts> {
   continue(point?: FaultPoint): Promise<number>;
   /** Every report so far, oldest first (optionally of one point). */
   seen(point?: FaultPoint): Promise<Reached[]>;
-  settle(): Promise<unknown>;
-  flushOutbox(): Promise<unknown>;
+  settle(): Promise<SettleReport>;
+  flushOutbox(): Promise<FlushResult>;
 }
