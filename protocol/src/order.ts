@@ -73,14 +73,30 @@ export const SignedPaycardCertificate = z
 export type SignedPaycardCertificate = z.infer<typeof SignedPaycardCertificate>;
 
 /**
- * Until when (epoch ms) the vendor re-delivers `order` to a Wallet re-presenting its receipt:
- * Infinity for "forever", otherwise the later of the order's `receiptUntil` and the endorsement's
- * expiry — a Wallet's retries of a lost answer are always answered, whatever the receipt policy.
+ * How long after an endorsement's expiry a Wallet keeps asking for the goods it paid for, and so how
+ * long every vendor answers a repeat of a delivered order, whatever its receipt policy: a shop that
+ * was down when its answer got lost still owes the shopper that answer when it is back.
+ */
+export const DELIVERY_RETRY_GRACE_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * Until when (epoch ms) the vendor re-delivers `order` to a Wallet that presents it again with its
+ * endorsement: Infinity for "forever", otherwise the later of the order's `receiptUntil` and the end of
+ * the Wallet's own retries (the endorsement's expiry plus DELIVERY_RETRY_GRACE_MS).
  */
 export function receiptValidUntil(order: Order, endorsement: Endorsement): number {
   if (order.receiptUntil === "forever") return Number.POSITIVE_INFINITY;
-  const own = Date.parse(endorsement.expiresAt);
-  return order.receiptUntil === undefined ? own : Math.max(Date.parse(order.receiptUntil), own);
+  const retries = Date.parse(endorsement.expiresAt) + DELIVERY_RETRY_GRACE_MS;
+  return order.receiptUntil === undefined ? retries : Math.max(Date.parse(order.receiptUntil), retries);
+}
+
+/**
+ * Until when (epoch ms) a Wallet may offer the shopper a copy of what it bought: the receipt policy the
+ * vendor signed into the order ("forever", a time), never for a one-time purchase (no `receiptUntil`).
+ */
+export function receiptRestorableUntil(order: Order): number {
+  if (order.receiptUntil === undefined) return Number.NEGATIVE_INFINITY;
+  return order.receiptUntil === "forever" ? Number.POSITIVE_INFINITY : Date.parse(order.receiptUntil);
 }
 
 /** SHA-256 over the order's canonical JSON, lower-case hex. */

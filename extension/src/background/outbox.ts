@@ -32,13 +32,6 @@ export const HOST_POLICY: RetryPolicy = { baseMs: 2_000, capMs: 10 * 60_000 };
 export const INQUIRY_POLICY: RetryPolicy = { baseMs: 1_000, capMs: 5_000 };
 /** Request Order Delivery: soon at first (a person waits), then at most every 5 minutes for days. */
 export const DELIVERY_POLICY: RetryPolicy = { baseMs: 1_000, capMs: 5 * 60_000 };
-/**
- * How long after the endorsement's expiry Request Order Delivery is still resent. After the expiry the
- * vendor's answer is definitive (delivered, or refused and nothing charged), so the Wallet keeps asking
- * for that answer through a vendor outage of up to a week before it gives up.
- */
-export const DELIVERY_GRACE_MS = 7 * 24 * 60 * 60_000;
-
 /** The one retry policy per kind of item. */
 export function retryPolicyFor(item: Pick<OutboxItem, "type">): RetryPolicy {
   switch (item.type) {

@@ -14,6 +14,7 @@
  */
 import type { InquirePaymentArgs, Json } from "@quickpay/paycards";
 import {
+  DELIVERY_RETRY_GRACE_MS,
   type DirectoryClient,
   type FetchLike,
   QuickPayError,
@@ -25,7 +26,6 @@ import {
 } from "@quickpay/protocol";
 import { verifyEndorsement } from "./checks";
 import type { OutboxItem, StoredPurchase, WalletDatabase } from "./db";
-import { DELIVERY_GRACE_MS } from "./outbox";
 import { newOutboxItem, type OutboxKind, type OutboxWrite } from "./outbox-store";
 import type { PaycardHost } from "./paycard-host";
 import type { Purchases } from "./purchases";
@@ -136,7 +136,7 @@ export function purchaseSteps(deps: PurchaseStepDeps): {
           write.now,
           {
             purchaseId: p.id,
-            deadline: Date.parse(endorsement.endorsement.expiresAt) + DELIVERY_GRACE_MS,
+            deadline: Date.parse(endorsement.endorsement.expiresAt) + DELIVERY_RETRY_GRACE_MS,
           },
         ),
       );

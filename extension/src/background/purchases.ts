@@ -3,15 +3,18 @@
  * notifications for whoever waits on a purchase (a page's long poll), and the receipts a Wallet
  * may still re-present.
  */
-import { QuickPayError, receiptValidUntil } from "@quickpay/protocol";
+import { QuickPayError, receiptRestorableUntil } from "@quickpay/protocol";
 import type { StoredPurchase, WalletDatabase } from "./db";
 
-/** Until when (epoch ms) the vendor re-delivers a delivered purchase; -Infinity when it does not. */
+/**
+ * Until when (epoch ms) the shopper may be offered a copy of a delivered purchase: the receipt policy
+ * signed into the order; -Infinity for a one-time purchase or a receipt the vendor stopped honouring.
+ */
 export function receiptGoodUntil(p: StoredPurchase): number {
   if (p.status !== "delivered" || !p.receipt || p.receipt.expired || !p.endorsement) {
     return Number.NEGATIVE_INFINITY;
   }
-  return receiptValidUntil(p.signedOrder.order, p.endorsement.endorsement);
+  return receiptRestorableUntil(p.signedOrder.order);
 }
 
 /** The history's and the confirmation window's form of a receipt's validity: "forever", a time, or null. */

@@ -10,6 +10,7 @@ import path from "node:path";
 import { type RunningHost, startHost } from "@quickpay/host-server";
 import { type RunningBroker, startDemoBank } from "@quickpay/paycards/demo-bank/server";
 import {
+  DELIVERY_RETRY_GRACE_MS,
   type FetchLike,
   generateKeyPair,
   getJson,
@@ -53,7 +54,7 @@ const items: Record<string, Item> = {
     id: "day-pass",
     description: "An hour's pass",
     amount: { currency: "USD", value: "0.01" },
-    receipt: { validForMs: 60 * MINUTE },
+    receipt: { validForMs: 30 * 24 * 60 * MINUTE },
   },
 };
 
@@ -422,13 +423,11 @@ describe("after the endorsement's expiry, the vendor's answer is definitive", ()
       expect((await store.findDelivery(commitId))?.state).toBe("delivered");
 
       // A one-time item delivered only after the endorsement expired: its lost answer is still
-      // re-sent for as long again as the Wallet had to ask in the first place, then no more.
-      const deliveredAt = Date.parse(late.json.deliveredAt);
-      const window =
-        Date.parse(bought.endorsement.endorsement.expiresAt) - Date.parse(bought.order.order.createdAt);
-      t = deliveredAt + window - 1_000;
+      // re-sent while the Wallet's own retries run (DELIVERY_RETRY_GRACE_MS past the expiry), then no more.
+      const retriesEnd = Date.parse(bought.endorsement.endorsement.expiresAt) + DELIVERY_RETRY_GRACE_MS;
+      t = retriesEnd - 1_000;
       expect((await requestDelivery(shop, bought)).json).toEqual(late.json);
-      t = deliveredAt + window;
+      t = retriesEnd;
       expect(await requestDelivery(shop, bought)).toMatchObject({
         status: 410,
         json: { error: { code: "receipt_expired" } },
@@ -495,7 +494,7 @@ describe("receipts", () => {
     expect((await orderOf("article")).receiptUntil).toBe("forever");
     expect(await orderOf("game-round")).not.toHaveProperty("receiptUntil");
     const pass = await orderOf("day-pass");
-    expect(Date.parse(pass.receiptUntil!) - Date.parse(pass.createdAt)).toBe(60 * MINUTE);
+    expect(Date.parse(pass.receiptUntil!) - Date.parse(pass.createdAt)).toBe(30 * 24 * 60 * MINUTE);
   });
 
   it("re-delivers a 'forever' article's stored reply, a year later, without a second charge", async () => {
@@ -526,14 +525,14 @@ describe("receipts", () => {
     expect(expired.json.error.details.receiptUntil).toBe(new Date(until).toISOString());
   });
 
-  it("re-delivers a one-time round only while the Wallet's own retries run (until the endorsement expires)", async () => {
+  it("re-delivers a one-time round only while the Wallet's own retries run (until the grace after the endorsement's expiry)", async () => {
     const bought = await buy(shop, "game-round");
     const delivered = await requestDelivery(shop, bought);
     expect(delivered.status).toBe(200);
-    const expiresAt = Date.parse(bought.endorsement.endorsement.expiresAt);
-    t = expiresAt - 1;
+    const retriesEnd = Date.parse(bought.endorsement.endorsement.expiresAt) + DELIVERY_RETRY_GRACE_MS;
+    t = retriesEnd - 1;
     expect((await requestDelivery(shop, bought)).json).toEqual(delivered.json);
-    t = expiresAt;
+    t = retriesEnd;
     expect(await requestDelivery(shop, bought)).toMatchObject({
       status: 410,
       json: { error: { code: "receipt_expired" } },

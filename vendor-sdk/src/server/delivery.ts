@@ -362,13 +362,11 @@ export function createOrderDelivery<I extends Item>(deps: OrderDeliveryDeps<I>) 
 
   /**
    * DELIVERED, asked again: the stored reply while the receipt is good, `receipt_expired` after.
-   * The receipt is good until `receiptValidUntil(order, endorsement)` — and, for an order delivered
-   * only after its endorsement expired (a Check Commit re-sent with unknown outcome), for as long
-   * again from its delivery as the Wallet had to ask in the first place, so the answer to that
-   * confirming request is not lost to a one-time item's policy.
+   * `receiptValidUntil` always covers the Wallet's own retries (up to DELIVERY_RETRY_GRACE_MS after the
+   * endorsement's expiry), so the answer to a paid order is never lost to a one-time item's policy.
    */
   function fromReceipt(record: DeliveredDelivery, order: Order): DeliveryReply {
-    const until = receiptGoodUntil(record, order);
+    const until = receiptValidUntil(order, record.endorsement.endorsement);
     if (now().getTime() < until) return record.reply;
     throw new QuickPayError(
       "receipt_expired",
@@ -378,13 +376,4 @@ export function createOrderDelivery<I extends Item>(deps: OrderDeliveryDeps<I>) 
   }
 
   return { requestOrderDelivery };
-}
-
-export function receiptGoodUntil(record: DeliveredDelivery, order: Order): number {
-  const { endorsement } = record.endorsement;
-  const until = receiptValidUntil(order, endorsement);
-  const expires = Date.parse(endorsement.expiresAt);
-  const deliveredAt = Date.parse(record.reply.deliveredAt);
-  if (deliveredAt < expires) return until;
-  return Math.max(until, deliveredAt + (expires - Date.parse(order.createdAt)));
 }

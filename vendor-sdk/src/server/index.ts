@@ -2,7 +2,6 @@
 export type { DemoShopOptions, RunningShop } from "../demo-shop/shop";
 export { startDemoShop } from "../demo-shop/shop";
 export type { Catalog, Item, ReceiptPolicy, VendorConfig, VendorLogger } from "./config";
-export { receiptGoodUntil } from "./delivery";
 export type {
   Answered,
   CommitChecked,
