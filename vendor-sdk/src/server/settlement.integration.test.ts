@@ -32,6 +32,9 @@ let config: SettlementConfig;
 const store = new MemoryVendorStore();
 const keys = generateKeyPair();
 const vendorId = playerIdFor("vendor", keys.publicKey);
+/** How far the broker's clock (and the settling vendor's) runs ahead, to pass its settle-by window. */
+let skewMs = 0;
+const skewed = () => new Date(Date.now() + skewMs);
 
 /** A transport on which the broker never answers Settle With Broker (it is "down" for settlement). */
 const brokerDown: FetchLike = (input, init) =>
@@ -41,7 +44,12 @@ const brokerDown: FetchLike = (input, init) =>
 
 beforeAll(async () => {
   host = await startHost();
-  bank = await startDemoBank({ hostUrl: host.url, operatorToken: host.operatorToken, approvalPollMs: 0 });
+  bank = await startDemoBank({
+    hostUrl: host.url,
+    operatorToken: host.operatorToken,
+    approvalPollMs: 0,
+    now: skewed,
+  });
   handlers = createVendorHandlers({
     vendorId,
     privateKey: keys.privateKey,
@@ -164,5 +172,24 @@ describe("settlePending", () => {
     ]);
     expect((await store.unsettledDeliveries()).map((d) => d.orderDigest)).toEqual([digest]);
     expect((await settlePending(config)).byBroker).toEqual([digest]);
+  });
+
+  it("closes an order the broker let lapse (not settled within its window) as lapsed, without asking the host", async () => {
+    const digest = await buy();
+    const commitId = bank.server.ledger.commitments.byDigest(digest)!.commit_id;
+    const before = payable();
+    skewMs = 31 * 24 * 60 * 60_000;
+    try {
+      const report = await settlePending({ ...config, now: skewed });
+      expect(report).toMatchObject({ byBroker: [], byHost: [], lapsed: [digest], unsettled: [] });
+    } finally {
+      skewMs = 0;
+    }
+    expect(payable() - before).toBe(0);
+    expect(bank.server.ledger.commitments.byDigest(digest)!.status).toBe("released");
+    expect((await store.findDelivery(commitId)) as { settlement?: unknown }).toMatchObject({
+      settlement: { outcome: "lapsed" },
+    });
+    expect(await store.unsettledDeliveries()).toEqual([]);
   });
 });

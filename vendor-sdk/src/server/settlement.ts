@@ -2,7 +2,7 @@
  * The vendor's settlement runner (DESIGN §4.2.2): claims payment for delivered, unsettled orders —
  * first Settle With Broker (one signed statement per batch, checked against the broker's key and
  * its `acceptedRoot`), then Settle With Host for what the broker refused for another reason than
- * `already_settled` / `revoked`, or for every order of a broker that did not answer. Call it
+ * `already_settled` / `revoked` / `order_expired`, or for every order of a broker that did not answer. Call it
  * periodically (e.g. hourly). Each run sends fresh message ids (a refusal such as "no majority yet"
  * must not be replayed from the receiver's store next run); a crash mid-run is still harmless:
  * both receivers settle each order at most once, so a rerun gets `already_settled` for what the
@@ -42,6 +42,12 @@ export interface SettleReport {
   /** Settled before, by either path (closed, not paid twice). */
   alreadySettled: string[];
   revoked: string[];
+  /**
+   * Refused by the broker as `order_expired`: not settled within the broker's settle-by window, so the
+   * shopper's hold was released and the order is never paid. Closed, not sent to the host (whose
+   * approval the broker would not pay). Settle at least daily to never see one.
+   */
+  lapsed: string[];
   /** Refused by the host too (or the host was unreachable): left for the next run. */
   unsettled: SettlementRejection[];
   /** The broker statements received, verified. */
@@ -49,7 +55,11 @@ export interface SettleReport {
 }
 
 /** Broker refusals the host path cannot change: the order is closed either way. */
-const FINAL = new Set(["already_settled", "revoked"]);
+const FINAL: ReadonlyMap<string, DeliverySettlement["outcome"]> = new Map([
+  ["already_settled", "already_settled"],
+  ["revoked", "revoked"],
+  ["order_expired", "lapsed"],
+]);
 
 /** Only DELIVERED orders are ever settled: the shopper has the content, the broker confirmed it live. */
 type Pending = DeliveredDelivery;
@@ -65,6 +75,7 @@ export async function settlePending(config: SettlementConfig): Promise<SettleRep
     byHost: [],
     alreadySettled: [],
     revoked: [],
+    lapsed: [],
     unsettled: [],
     statements: [],
   };
@@ -74,15 +85,14 @@ export async function settlePending(config: SettlementConfig): Promise<SettleRep
       records.map((r) => r.commitId),
       { outcome, ref, at: now().toISOString() },
     );
-    const list =
-      outcome === "broker"
-        ? report.byBroker
-        : outcome === "host"
-          ? report.byHost
-          : outcome === "revoked"
-            ? report.revoked
-            : report.alreadySettled;
-    list.push(...records.map((r) => r.orderDigest));
+    const lists = {
+      broker: report.byBroker,
+      host: report.byHost,
+      revoked: report.revoked,
+      lapsed: report.lapsed,
+      already_settled: report.alreadySettled,
+    } satisfies Record<DeliverySettlement["outcome"], string[]>;
+    lists[outcome].push(...records.map((r) => r.orderDigest));
   };
 
   const pending = (await config.store.unsettledDeliveries()).filter((d) => d.state === "delivered");
@@ -122,13 +132,9 @@ export async function settlePending(config: SettlementConfig): Promise<SettleRep
           "broker",
           s.statementId,
         );
-        for (const code of FINAL) {
+        for (const [code, outcome] of FINAL) {
           const closed = s.rejected.filter((r) => r.code === code).map((r) => sent.get(r.orderDigest)!);
-          await close(
-            closed.filter(Boolean),
-            code === "revoked" ? "revoked" : "already_settled",
-            s.statementId,
-          );
+          await close(closed.filter(Boolean), outcome, s.statementId);
         }
         const answered = new Set([...s.accepted, ...s.rejected.map((r) => r.orderDigest)]);
         toHost.push(
@@ -163,8 +169,7 @@ export async function settlePending(config: SettlementConfig): Promise<SettleRep
         const record = sent.get(r.orderDigest);
         if (!record) continue;
         if (r.status === "approved") await close([record], "host", r.approval.approval.approvedAt);
-        else if (FINAL.has(r.code))
-          await close([record], r.code === "revoked" ? "revoked" : "already_settled", "host");
+        else if (r.code === "already_settled" || r.code === "revoked") await close([record], r.code, "host");
         else report.unsettled.push({ orderDigest: r.orderDigest, code: r.code, reason: r.reason });
       }
     } catch (error) {

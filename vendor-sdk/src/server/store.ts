@@ -65,11 +65,12 @@ export type DeliveryRecord = AcceptedDelivery | PreparedDelivery | DeliveredDeli
 
 /**
  * How a delivered order was closed: paid under a broker statement (`broker`, ref = statement id),
- * approved by the host (`host`, ref = approval time), reported settled already by either side, or
- * revoked (never paid).
+ * approved by the host (`host`, ref = approval time), reported settled already by either side,
+ * revoked (never paid), or `lapsed`: the broker released the shopper's hold because the order was not
+ * settled within its settle-by window (`settleWithinMs`), so it is never paid.
  */
 export interface DeliverySettlement {
-  outcome: "broker" | "host" | "already_settled" | "revoked";
+  outcome: "broker" | "host" | "already_settled" | "revoked" | "lapsed";
   ref: string;
   at: string;
 }
