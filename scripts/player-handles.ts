@@ -57,16 +57,23 @@ export class BankProcess extends ManagedProcess<BankFacts, BankCommands> impleme
   }
 }
 
-interface Waiter {
+interface Waiter extends WaitForOptions {
   point: FaultPoint;
-  itemId: string | undefined;
   resolve: (reached: Reached) => void;
+}
+
+function matches(wanted: WaitForOptions & { point: FaultPoint }, r: Reached): boolean {
+  return (
+    wanted.point === r.point &&
+    (wanted.itemId === undefined || wanted.itemId === r.itemId) &&
+    (wanted.orderDigest === undefined || wanted.orderDigest === r.orderDigest)
+  );
 }
 
 export class ShopProcess extends ManagedProcess<ShopFacts, ShopCommands> implements ShopControl {
   /** Every report, oldest first, across restarts. */
   private readonly history: Reached[] = [];
-  /** Reports no `waitFor` has returned yet. */
+  /** Reports no `waitFor` has returned yet (and not older than the last `arm` at their point). */
   private readonly unclaimed: Reached[] = [];
   private readonly waiters: Waiter[] = [];
 
@@ -82,6 +89,10 @@ export class ShopProcess extends ManagedProcess<ShopFacts, ShopCommands> impleme
     const request = { point, action, ...options };
     checkArmRequest(request);
     await this.request("arm", request);
+    // From now on a waitFor(point) is about this fault: earlier orders' passes there are old news.
+    for (let i = this.unclaimed.length - 1; i >= 0; i--) {
+      if (this.unclaimed[i]!.point === point) this.unclaimed.splice(i, 1);
+    }
   }
 
   async disarm(point?: FaultPoint): Promise<void> {
@@ -93,15 +104,13 @@ export class ShopProcess extends ManagedProcess<ShopFacts, ShopCommands> impleme
   }
 
   waitFor(point: FaultPoint, options: WaitForOptions = {}): Promise<Reached> {
-    const matches = (r: Reached) =>
-      r.point === point && (options.itemId === undefined || r.itemId === options.itemId);
-    const index = this.unclaimed.findIndex(matches);
+    const wanted = { ...options, point };
+    const index = this.unclaimed.findIndex((r) => matches(wanted, r));
     if (index >= 0) return Promise.resolve(this.unclaimed.splice(index, 1)[0]!);
     const timeoutMs = options.timeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        point,
-        itemId: options.itemId,
+        ...wanted,
         resolve: (reached) => {
           clearTimeout(timer);
           resolve(reached);
@@ -132,9 +141,7 @@ export class ShopProcess extends ManagedProcess<ShopFacts, ShopCommands> impleme
     if (message.kind !== "reached") return;
     const reached = message.reached;
     this.history.push(reached);
-    const waiter = this.waiters.find(
-      (w) => w.point === reached.point && (w.itemId === undefined || w.itemId === reached.itemId),
-    );
+    const waiter = this.waiters.find((w) => matches(w, reached));
     if (!waiter) {
       this.unclaimed.push(reached);
       return;

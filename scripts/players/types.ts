@@ -140,6 +140,7 @@ export interface BankControl extends PlayerControl<BankFacts> {
 
 export interface WaitForOptions {
   itemId?: string;
+  orderDigest?: string;
   /** Default 30 s. */
   timeoutMs?: number;
 }
@@ -149,9 +150,10 @@ export interface ShopControl extends PlayerControl<ShopFacts> {
   arm<P extends FaultPoint>(point: P, action: FaultActionsAt[P], options?: ArmOptions): Promise<void>;
   disarm(point?: FaultPoint): Promise<void>;
   /**
-   * Resolves with the first report of `point` not yet returned by an earlier `waitFor`, waiting for
-   * one if none came yet. Every point is reported whether a fault is armed there or not, and a
-   * report sent just before a `kill` fault is kept across the restart.
+   * Resolves with the first report of `point` (of that item or order, when given) that no earlier
+   * `waitFor` returned and that came after the last `arm` at `point`, waiting for one if none came
+   * yet. Every point is reported whether a fault is armed there or not; a report sent just before
+   * a `kill` fault is kept across the restart.
    */
   waitFor(point: FaultPoint, options?: WaitForOptions): Promise<Reached>;
   /** Lets what is paused at `point` (or everywhere) go on; how many were released. */
