@@ -28,8 +28,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // Three players plus a vite build of the Wallet on two cores.
     readyTimeoutMs: 300_000,
   });
+  let facts: NetworkFacts;
   try {
-    const facts = await network.start();
+    facts = await network.start();
     process.env.QUICKPAY_NETWORK = JSON.stringify(facts);
   } catch (error) {
     keepLogs(dataDir);
@@ -49,7 +50,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const outlived = groups.filter((pgid) => groupMembers(pgid).length > 0);
     for (const pgid of outlived) signalGroup(pgid, "SIGKILL");
     keepLogs(dataDir);
-    await waitUntilGone(groups, status?.ports ?? []);
+    // The servers' ports are in the ready facts too, should the network process be gone already.
+    const urls = [facts.hostUrl, facts.bankUrl, facts.shopUrl, facts.impostorUrl, facts.controlUrl];
+    const ports = new Set([...urls.map((url) => Number(new URL(url).port)), ...(status?.ports ?? [])]);
+    await waitUntilGone(groups, [...ports]);
     fs.rmSync(dataDir, { recursive: true, force: true });
     if (outlived.length > 0) {
       throw new Error(`e2e teardown: process groups ${outlived.join(", ")} outlived the network process`);
