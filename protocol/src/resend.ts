@@ -211,8 +211,12 @@ export class Resender<M extends Outgoing> {
     this.clearTimer();
   }
 
-  /** Something was queued or became due: drain soon. Failures are logged, never thrown. */
+  /**
+   * Something was queued or became due: drain soon, while started (a stopped sender sends only when
+   * asked with `drain`). Failures are logged, never thrown.
+   */
   kick(): void {
+    if (!this.started) return;
     this.drain().catch((error) =>
       this.options.logger?.error({ err: error, sender: this.options.name }, "resend drain failed"),
     );

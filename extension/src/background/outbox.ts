@@ -83,7 +83,6 @@ export interface OutboxDeps {
 export class Outbox {
   private readonly resender: Resender<OutboxItem>;
   private readonly store: IdbResendStore;
-  private started = false;
 
   constructor(private readonly deps: OutboxDeps) {
     const now = () => deps.now?.() ?? new Date();
@@ -107,19 +106,17 @@ export class Outbox {
 
   /** Starts the timer and sends whatever is due (what a previous worker left, too). */
   start(): void {
-    this.started = true;
     this.resender.start();
   }
 
   /** Stops the timer and waits for a send under way; every item stays stored. */
   async stop(): Promise<void> {
-    this.started = false;
     await this.resender.stop();
   }
 
-  /** Something was queued: send it soon (only while started; before that, `drain` sends). */
+  /** Something was queued: send it soon (while started; before that, only `drain` sends). */
   kick(): void {
-    if (this.started) this.resender.kick();
+    this.resender.kick();
   }
 
   /** Sends what is due now (every unacknowledged item with `all`), once. */

@@ -134,7 +134,6 @@ export class OutboxResendStore implements ResendStore<OutboxUnit> {
 export class CommitOutbox {
   private readonly resender: Resender<OutboxUnit>;
   private readonly now: () => number;
-  private started = false;
 
   constructor(private readonly options: CommitOutboxOptions) {
     this.now = options.now ?? Date.now;
@@ -154,19 +153,17 @@ export class CommitOutbox {
 
   /** Starts the background sender (sends anything left from before a restart). */
   start(): void {
-    this.started = true;
     this.resender.start();
   }
 
   /** Stops scheduling; waits for a send in progress. Owed messages stay stored for the next start. */
   async stop(): Promise<void> {
-    this.started = false;
     await this.resender.stop();
   }
 
   /** Something new is due: send it now rather than at the next scheduled time (nothing while stopped). */
   kick(): void {
-    if (this.started) this.resender.kick();
+    this.resender.kick();
   }
 
   /**

@@ -180,6 +180,7 @@ describe("the Register Delivery outbox", () => {
         endpoint: "http://127.0.0.1:1/quickpay",
       });
       const registration = await queue(store, new Date().toISOString());
+      registrar.start(); // as the handlers do, with or without the timer
       registrar.kick();
       // stop() waits for the drain the kick started.
       await registrar.stop();
