@@ -4,16 +4,8 @@
  * Delivery as often as a test likes with the same order and endorsement. No outbox, no retries:
  * the Wallet's engine (extension/) is what recovers; this only puts a purchase where a test wants it.
  */
-import { DEMO_BANK_MODULE_ID, DEMO_BANK_MODULE_VERSION } from "@quickpay/paycards/demo-bank";
-import {
-  generateKeyPair,
-  orderDigest,
-  playerIdFor,
-  type SignedEndorsement,
-  type SignedOrder,
-  sendMessage,
-  signEnvelope,
-} from "@quickpay/protocol";
+import { orderDigest, type SignedEndorsement, type SignedOrder, sendMessage } from "@quickpay/protocol";
+import { createTestWallet } from "@quickpay/vendor-sdk/testing";
 
 export interface Purchase {
   order: SignedOrder;
@@ -29,55 +21,18 @@ export interface Buyer {
   requestDelivery(purchase: Purchase): Promise<{ status: number; json: Record<string, unknown> }>;
 }
 
+/** The vendor SDK's protocol-level test wallet (register, demo Paycard, Inquiry Payment) plus the shop's side. */
 export async function startBuyer(
   network: { hostUrl: string; bankUrl: string; shopUrl: string },
   account: { accountNumber: string; pin: string },
 ): Promise<Buyer> {
-  const keys = generateKeyPair();
-  const walletId = playerIdFor("wallet", keys.publicKey);
-  const signer = { playerId: walletId, privateKey: keys.privateKey };
-  await sendMessage(
-    network.hostUrl,
-    "RegisterWallet",
-    await signEnvelope(signer, "RegisterWallet", { publicKey: keys.publicKey }),
-  );
-  const take = await sendMessage(
-    network.bankUrl,
-    "ConfirmPaycard",
-    await signEnvelope(signer, "ConfirmPaycard", {
-      walletId,
-      moduleId: DEMO_BANK_MODULE_ID,
-      version: DEMO_BANK_MODULE_VERSION,
-    }),
-  );
-  const paycard = await sendMessage(
-    network.bankUrl,
-    "AnswerResponse",
-    await signEnvelope(signer, "AnswerResponse", {
-      sessionId: take.sessionId,
-      answers: { accountNumber: account.accountNumber, pin: account.pin },
-    }),
-  );
+  const wallet = await createTestWallet(network.hostUrl, network.bankUrl, account);
   const vendorEndpoint = `${network.shopUrl}/quickpay`;
   return {
-    walletId,
+    walletId: wallet.walletId,
     async endorse(itemId) {
       const order = await sendMessage(vendorEndpoint, "GetOrder", { itemId });
-      const digest = orderDigest(order.order);
-      const { endorsement } = await sendMessage(
-        network.bankUrl,
-        "InquiryPayment",
-        await signEnvelope(signer, "InquiryPayment", {
-          paycardId: paycard.paycardId,
-          credential: paycard.credential,
-          orderDigest: digest,
-          vendorId: order.order.vendorId,
-          amount: order.order.amount,
-          kind: order.order.kind,
-          orderExpiresAt: order.order.expiresAt,
-        }),
-      );
-      return { order, digest, endorsement };
+      return { order, digest: orderDigest(order.order), endorsement: await wallet.inquirePayment(order) };
     },
     async requestDelivery(purchase) {
       const response = await fetch(`${vendorEndpoint}/v1/request-order-delivery`, {
