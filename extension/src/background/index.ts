@@ -29,7 +29,7 @@ async function openConfirmation(purchaseId: string): Promise<number | undefined>
     type: "popup",
     url: browser.runtime.getURL(`confirm.html?id=${encodeURIComponent(purchaseId)}`),
     width: 420,
-    height: 600,
+    height: 640,
     focused: true,
   });
   return win.id;

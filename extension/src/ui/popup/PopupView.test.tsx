@@ -44,7 +44,7 @@ describe("the popup", () => {
       /data-testid="active-paycard"[^>]*><strong>Demo Bank<\/strong> · Alice Demo ••0001</,
     );
     expect(html).toMatch(/data-testid="balance">\$4\.99</);
-    expect(html).toContain("$5.00 balance · $0.01 held");
+    expect(html).toContain("$5.00 balance · $0.01 pending");
     expect(html).toContain('data-testid="order-item"');
     expect(html).toMatch(/href="options\.html#history"[^>]*data-testid="history-link"/);
     expect(html).toContain(`>${status.walletId}</code>`);

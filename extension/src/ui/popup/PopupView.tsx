@@ -147,7 +147,7 @@ function ActivePaycard({ active, balance, balanceError }: PopupViewProps & { act
             <span className="paycard-balance-label">available</span>
           </p>
           <p className="paycard-detail" data-testid="balance-detail">
-            {displayMoney(balance.balance)} balance · {displayMoney(balance.held)} held
+            {displayMoney(balance.balance)} balance · {displayMoney(balance.held)} pending
           </p>
         </>
       ) : balance === null ? (
