@@ -1,6 +1,11 @@
 /** Steps the journeys share, written the way a shopper would do them. */
-import type { Page } from "@playwright/test";
-import { expect, type NetworkInfo, type WalletPages } from "./fixtures";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Page, Worker } from "@playwright/test";
+import { parseMoney } from "@quickpay/protocol";
+import type { Wallet } from "../extension/src/background/wallet";
+import { judge, readRecords, type Verdict, type WalletSide } from "../scripts/testing/invariant";
+import { type E2eNetwork, expect, type NetworkInfo, type WalletPages } from "./fixtures";
 
 /** Waits until the Wallet has registered itself with the host on first run; returns its id. */
 export async function waitForWalletRegistered(wallet: WalletPages, network: NetworkInfo): Promise<string> {
@@ -118,3 +123,136 @@ export async function expectHostSawAllThreeSides(network: NetworkInfo, digest: s
     expect(side.commitId).toBe(status.commit.commitId);
   }
 }
+
+// ---- the invariant: settling the network and judging one purchase from all four records -------
+
+/** One cent in micro-units: what every demo article costs. */
+export const ONE_CENT_MICROS = 10_000;
+
+/** How the service worker's global `quickpayWallet()` (extension/src/background/index.ts) is reached. */
+type WalletGlobal = { quickpayWallet(): Promise<Wallet>; quickpayE2eMark?: string };
+
+/**
+ * What a purchase leaves to the players' background loops, done now: the bank's Register Commits
+ * and the shop's Register Deliveries sent to the host, and the shop's delivered orders settled with
+ * the bank (which captures the held cent then, not before).
+ */
+export async function settleNetwork(network: E2eNetwork): Promise<void> {
+  await network.bank.flushOutbox();
+  await network.shop.flushOutbox();
+  await network.shop.settle();
+}
+
+/**
+ * The account's settled balance in micro-units, after settling whatever the shop delivered so far
+ * (earlier journeys' orders included), so two readings differ by what happened between them only.
+ */
+export async function settledBalanceMicros(network: E2eNetwork, accountNumber: string): Promise<number> {
+  await settleNetwork(network);
+  const account = (await network.bank.accounts()).find((a) => a.accountNumber === accountNumber);
+  if (!account) throw new Error(`the demo bank has no account ${accountNumber}`);
+  return parseMoney(account.balance).micros;
+}
+
+/**
+ * The Wallet's newest purchase of `itemId` (or the one of `orderDigest`) as its IndexedDB record
+ * says, read in the service worker, with the history's reason in words; null when there is none.
+ * The worker must be running (a page waiting for a purchase, or an open Wallet page, keeps it so).
+ */
+export async function walletPurchase(
+  serviceWorker: Worker,
+  which: { itemId: string } | { orderDigest: string },
+): Promise<(WalletSide & { orderDigest: string; purchaseId: string }) | null> {
+  return serviceWorker.evaluate(async (which) => {
+    const wallet = await (globalThis as unknown as WalletGlobal).quickpayWallet();
+    const mine = (await wallet.db.getAll("purchases"))
+      .filter((p) => ("itemId" in which ? p.itemId === which.itemId : p.orderDigest === which.orderDigest))
+      // A restored attempt re-presents another purchase's order: the payment is the original.
+      .filter((p) => p.status !== "restored")
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const p = mine[0];
+    if (!p) return null;
+    const row = (await wallet.handlers["history.page"]({ limit: 100 })).items.find(
+      (i) => i.purchaseId === p.id,
+    );
+    return {
+      purchaseId: p.id,
+      orderDigest: p.orderDigest,
+      status: p.status,
+      hasContent: Boolean(p.receipt?.content.body),
+      registered: p.registered,
+      reason: row?.reason,
+      reasonCode: row?.reasonCode,
+    };
+  }, which);
+}
+
+/** Outbox items the Wallet has not had acknowledged yet, by type (read in the service worker). */
+export async function walletOutboxPending(
+  serviceWorker: Worker,
+): Promise<{ type: string; purchaseId?: string }[]> {
+  return serviceWorker.evaluate(async () => {
+    const wallet = await (globalThis as unknown as WalletGlobal).quickpayWallet();
+    return (await wallet.outbox.pending()).map((i) => ({
+      type: i.type,
+      ...(i.purchaseId === undefined ? {} : { purchaseId: i.purchaseId }),
+    }));
+  });
+}
+
+/**
+ * Waits until the Wallet's purchase of `orderDigest` has ended (delivered and registered with the
+ * host, or ended without goods), settles the network, and judges the invariant from the four
+ * parties' own records: 1 delivered, 2 not charged, or the violations in words.
+ * `settledBefore` is `settledBalanceMicros` read before the purchase.
+ */
+export async function settleAndJudge(options: {
+  network: E2eNetwork;
+  serviceWorker: Worker;
+  orderDigest: string;
+  accountNumber: string;
+  settledBefore: number;
+}): Promise<Verdict> {
+  const { network, serviceWorker, orderDigest } = options;
+  let side: WalletSide | null = null;
+  await expect
+    .poll(
+      async () => {
+        side = await walletPurchase(serviceWorker, { orderDigest });
+        if (!side) return "absent";
+        if (["confirming", "paying", "waiting_for_shop"].includes(side.status)) return side.status;
+        return side.status === "delivered" && !side.registered ? "delivered, not registered" : "ended";
+      },
+      { timeout: 60_000, message: "the Wallet's purchase did not end" },
+    )
+    .toBe("ended");
+  const settledAfter = await settledBalanceMicros(network, options.accountNumber);
+  const records = await readRecords(network, orderDigest, side!);
+  return judge(records, ONE_CENT_MICROS, options.settledBefore - settledAfter);
+}
+
+/** The invariant's violations, for an assertion that prints them; empty when it held. */
+export function violationsOf(verdict: Verdict): string[] {
+  return "violations" in verdict ? verdict.violations : [];
+}
+
+/** Leaves a mark in the Wallet worker's globals: a worker started since does not have it. */
+export async function markWalletWorker(serviceWorker: Worker): Promise<void> {
+  await serviceWorker.evaluate(() => {
+    (globalThis as unknown as WalletGlobal).quickpayE2eMark = "before-stop";
+  });
+}
+
+/** Whether the running Wallet worker is a new one (it lacks `markWalletWorker`'s mark). */
+export async function walletWorkerRestarted(serviceWorker: Worker): Promise<boolean> {
+  return serviceWorker.evaluate(() => (globalThis as unknown as WalletGlobal).quickpayE2eMark === undefined);
+}
+
+/** Saves a screenshot of the page at a key state as e2e/test-results/screenshots/<name>.png. */
+export async function snapshot(page: Page, name: string): Promise<string> {
+  const file = path.join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+const screenshotsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "test-results", "screenshots");
