@@ -10,8 +10,7 @@ import type { StoredPurchase } from "./db";
 export const walletWords = {
   confirming: "Confirm the payment in your QuickPay Wallet.",
   paying: "Paying: your bank is holding the money and the shop is being asked for your item.",
-  waitingForShop:
-    "Paid — waiting for the shop. Your Wallet keeps trying; if the shop never hands your item over, nothing is charged.",
+  waitingForShop: "Your Wallet keeps asking the shop. If it never hands your item over, nothing is charged.",
   /** Request Order Delivery given up a week after the endorsement expired, the shop never answering. */
   shopNeverAnswered:
     "The shop never handed over your item and stopped answering. If it never delivered, the money held for it comes back to your Paycard by itself.",

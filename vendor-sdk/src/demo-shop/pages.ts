@@ -14,6 +14,7 @@ const style = `
   .quickpay-button, button[data-quickpay-item] { font: inherit; padding: .3rem .9rem; cursor: pointer; }
   .quickpay-status { margin-left: .5rem; font-size: .9rem; color: #555; }
   [data-state="error"].quickpay-status { color: #a00; }
+  .quickpay-button[aria-disabled="true"], button[data-quickpay-item][aria-disabled="true"] { cursor: progress; opacity: .6; }
   .body:empty { display: none; }
   .body { border-left: 3px solid #2a7; padding-left: 1rem; }
 `;

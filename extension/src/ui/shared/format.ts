@@ -36,9 +36,15 @@ export function reasonFor(item: Pick<HistoryItem, "status" | "reason" | "reasonC
   }
 }
 
-/** Statuses in which the amount was never (or is no longer) taken: shown struck through. */
+/** Statuses in which the amount was never (or is no longer) taken by this attempt: shown struck through. */
 export function amountWasNotTaken(status: PurchaseStatus): boolean {
-  return status === "declined" || status === "failed" || status === "not_charged" || status === "refunded";
+  return (
+    status === "declined" ||
+    status === "failed" ||
+    status === "not_charged" ||
+    status === "refunded" ||
+    status === "restored"
+  );
 }
 
 /** "5 Mar 2025, 14:05" in the browser's locale (`locale` for tests). */
