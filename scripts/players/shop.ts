@@ -21,6 +21,9 @@ await runPlayer<ShopFacts, ShopCommands>("shop", async (env) => {
     port: env.port,
     dataDir: path.join(env.dataDir, "demo-shop"),
     logLevel: env.logLevel,
+    // The demo settles its delivered orders every minute, so the bank takes the cent and pays the shop
+    // while you watch; under the fault harness the tests settle when they choose.
+    ...(faults ? {} : { settleEveryMs: settleEveryMs() }),
     ...(faults
       ? { onEvent: faults.onEvent, wrapDeliver: (deliver: DemoDeliver) => faults.wrapDeliver(deliver) }
       : {}),
@@ -53,3 +56,12 @@ await runPlayer<ShopFacts, ShopCommands>("shop", async (env) => {
     },
   };
 });
+
+/** QUICKPAY_SETTLE_EVERY_MS (default 60 s; 0 = only on demand). */
+function settleEveryMs(): number {
+  const raw = process.env.QUICKPAY_SETTLE_EVERY_MS ?? "60000";
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new Error(`QUICKPAY_SETTLE_EVERY_MS must be a whole number of ms, got "${raw}"`);
+  return ms;
+}
