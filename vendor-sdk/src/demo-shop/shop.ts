@@ -74,7 +74,9 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningSh
     c.body(buttonJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }),
   );
   app.all("/quickpay/*", async (c) => {
-    const response = handlers ? await handlers.handle(c.req.raw) : null;
+    // Until the handlers exist the shop is starting (a restart, and a Wallet resending): "not now".
+    if (!handlers) return errorResponse(new QuickPayError("vendor_unreachable", "the shop is starting"));
+    const response = await handlers.handle(c.req.raw);
     return response ?? errorResponse(new QuickPayError("not_found", `no QuickPay route ${c.req.path}`));
   });
 
