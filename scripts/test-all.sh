@@ -51,6 +51,10 @@ step "unit + integration tests (vitest)"
 npx vitest run
 step "e2e journeys (playwright, real extension in /usr/bin/chromium)"
 npm run test -w @quickpay/e2e
+# Prints the table both suites just wrote; docs/fault-matrix.md is written only by a person's run
+# (FAULT_MATRIX_DOC=1), never here.
+step "the fault matrix (the Node suite's and the browser suite's cells)"
+node --import tsx scripts/fault-matrix/doc.ts
 clean_tree "after the tests"
 step "nothing left running"
 leftovers
