@@ -56,14 +56,14 @@ type Player = "host" | "bank" | "shop";
  * The Wallet meets the outage where it can: drains until one of its requests failed after the
  * strike, or until a few drains found nothing that needs the player that is down.
  */
-export async function meetOutage(ctx: CellContext): Promise<void> {
+async function meetOutage(ctx: CellContext): Promise<void> {
   for (let i = 0; i < 8 && ctx.node.wire.failures <= ctx.failuresAtStrike; i++) {
     await ctx.node.wallet.outbox.drain({ all: true });
   }
 }
 
 /** The endorsement's expiry, once the Wallet holds it (draining until it does). */
-export async function endorsementExpiry(ctx: CellContext, deadline: number): Promise<number> {
+async function endorsementExpiry(ctx: CellContext, deadline: number): Promise<number> {
   for (;;) {
     const p = await ctx.node.wallet.purchases.get(ctx.purchaseId!);
     if (p.endorsement) return Date.parse(p.endorsement.endorsement.expiresAt);
