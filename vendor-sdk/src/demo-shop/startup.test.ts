@@ -8,8 +8,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { isRetryable, QuickPayError } from "@quickpay/protocol";
-import { startDemoShop } from "@quickpay/vendor-sdk";
 import { afterAll, describe, expect, it } from "vitest";
+import { startDemoShop } from "./shop";
 
 /** A host that holds Register Vendor until released, then fails it (the shop gives up and closes). */
 function slowHost() {
