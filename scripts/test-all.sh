@@ -48,13 +48,15 @@ npx tsc -p tsconfig.json --noEmit
 step "lint + format check (biome, files git tracks)"
 bash scripts/lint.sh
 step "unit + integration tests (vitest)"
+# The fault matrix's cells are this run's or none: results of an earlier run must not stand in.
+rm -rf e2e/.fault-matrix
 npx vitest run
 step "e2e journeys (playwright, real extension in /usr/bin/chromium)"
 npm run test -w @quickpay/e2e
-# Prints the table both suites just wrote; docs/fault-matrix.md is written only by a person's run
-# (FAULT_MATRIX_DOC=1), never here.
+# Prints the table both suites just wrote, and fails if either wrote none; docs/fault-matrix.md is
+# written only by a person's run (FAULT_MATRIX_DOC=1), never here.
 step "the fault matrix (the Node suite's and the browser suite's cells)"
-node --import tsx scripts/fault-matrix/doc.ts
+node --import tsx scripts/fault-matrix/doc.ts --require-all
 clean_tree "after the tests"
 step "nothing left running"
 leftovers

@@ -4,7 +4,7 @@
  * runs by itself (the page's wait is re-sent, the new worker resumes from IndexedDB and its outbox),
  * and after settlement the invariant is judged from the broker's ledger, the shop's store, the
  * host's record and the Wallet's purchase. A violation fails the cell; every cell is written to
- * e2e/test-results/fault-matrix/browser.json for the combined table.
+ * e2e/.fault-matrix/browser.json for the combined table.
  */
 import type { Page, Worker } from "@playwright/test";
 import {

@@ -1,5 +1,5 @@
 /**
- * The fault matrix's combined table from every suite's last results (e2e/test-results/fault-matrix/
+ * The fault matrix's combined table from every suite's last results (e2e/.fault-matrix/
  * *.json): printed, and with FAULT_MATRIX_DOC=1 written to docs/fault-matrix.md. The document holds
  * nothing but the results (no times, no durations), so writing it again from the same results
  * changes nothing. Run: `node --import tsx scripts/fault-matrix/doc.ts`.
@@ -116,6 +116,18 @@ export function renderDoc(results: SuiteResult[]): string {
 function main(): void {
   const results = readSuiteResults();
   console.log(`The fault matrix (${suitesLine(results)}):\n\n${combinedTable(results)}\n`);
+  if (process.argv.includes("--require-all")) {
+    // After `npm test` both suites must have written this run's cells; a missing one is a broken run.
+    const missing = (["node", "browser"] as const).filter((s) => !results.some((r) => r.suite === s));
+    const broken = results.flatMap((r) => r.cells).filter((c) => c.outcome === undefined);
+    if (missing.length > 0 || broken.length > 0) {
+      console.error(
+        `the fault matrix is incomplete: ${missing.length} suite(s) without results (${missing.join(", ") || "none"}), ${broken.length} cell(s) violated`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+  }
   if (process.env.FAULT_MATRIX_DOC !== "1") return;
   if (process.env.CI === "true") {
     // CI must leave the tree as it found it: the document is written by a person's run.

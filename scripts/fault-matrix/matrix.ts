@@ -3,8 +3,9 @@
  * the result each suite records for a cell. The Node suite (scripts/fault-matrix/*.test.ts) runs the
  * cells that need no service worker against the player processes with the Wallet's engine in Node;
  * the browser suite (e2e/journeys/fault-matrix-worker.spec.ts) runs the "service worker stopped" row
- * in real Chromium. Both write their cells to `e2e/test-results/fault-matrix/<suite>.json`, and
- * `scripts/fault-matrix/doc.ts` prints the combined table (and writes docs/fault-matrix.md).
+ * in real Chromium. Both write their cells to `e2e/.fault-matrix/<suite>.json` (not under
+ * e2e/test-results, which Playwright empties when it starts), and `scripts/fault-matrix/doc.ts`
+ * prints the combined table (and writes docs/fault-matrix.md).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -59,7 +60,7 @@ export interface SuiteResult {
   cells: CellResult[];
 }
 
-export const resultsDir = path.join(repoRoot, "e2e", "test-results", "fault-matrix");
+export const resultsDir = path.join(repoRoot, "e2e", ".fault-matrix");
 
 export function writeSuiteResult(result: SuiteResult): string {
   fs.mkdirSync(resultsDir, { recursive: true });
