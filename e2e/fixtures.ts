@@ -35,6 +35,8 @@ export interface E2eNetwork extends NetworkInfo {
 
 export const test = base.extend<
   {
+    /** The browser profile (user data dir): a journey may close the browser and launch it again on it. */
+    profileDir: string;
     context: BrowserContext;
     serviceWorker: Worker;
     extensionId: string;
@@ -69,29 +71,18 @@ export const test = base.extend<
     { auto: true },
   ],
   // biome-ignore lint/correctness/noEmptyPattern: see above.
-  context: async ({}, use) => {
+  profileDir: async ({}, use) => {
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "quickpay-profile-"));
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        `--disable-extensions-except=${extensionDir}`,
-        `--load-extension=${extensionDir}`,
-      ],
-    });
-    await use(context);
-    await context.close();
+    await use(userDataDir);
     fs.rmSync(userDataDir, { recursive: true, force: true });
   },
+  context: async ({ profileDir }, use) => {
+    const context = await launchWallet(profileDir);
+    await use(context);
+    await context.close();
+  },
   serviceWorker: async ({ context }, use) => {
-    const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
-    await use(sw);
+    await use(await walletWorker(context));
   },
   extensionId: async ({ serviceWorker }, use) => {
     await use(new URL(serviceWorker.url()).host);
@@ -102,6 +93,33 @@ export const test = base.extend<
 });
 
 export const expect = test.expect;
+
+/**
+ * Launches Debian's Chromium on `profileDir` with the built Wallet loaded (recipe in
+ * docs/notes/playwright-mv3-recipe.md). On the same profile again it is the same Wallet: its
+ * IndexedDB, its keys, its outbox — a browser restart.
+ */
+export function launchWallet(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+    ],
+  });
+}
+
+/** The Wallet's service worker in `context`, once it runs. */
+export async function walletWorker(context: BrowserContext): Promise<Worker> {
+  return context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
+}
 
 /** Opens the Wallet's own pages as tabs. */
 export class WalletPages {
