@@ -17,7 +17,9 @@ test("a shopper buys a one-cent article through all five players", async ({ cont
   const account = network.accounts[0]!;
   await addDemoBankPaycard(wallet, account, { firstTryWrongPin: true });
   const before = await readBalance(wallet);
-  expect(before).toBe(`$${account.balance.value}`);
+  // What the bank says the account can spend now (an earlier journey may have bought with it too).
+  const live = (await network.bank.accounts()).find((a) => a.accountNumber === account.accountNumber)!;
+  expect(before).toBe(`$${live.available.value}`);
 
   const shop = await context.newPage();
   await shop.goto(network.shopUrl);
