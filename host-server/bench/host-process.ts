@@ -31,6 +31,8 @@ export function startHostProcess(
       ...(process.env.BENCH_VERIFY_THREADS ? { HOST_VERIFY_THREADS: process.env.BENCH_VERIFY_THREADS } : {}),
       // The bench is the one noisy sender the per-player limit exists to stop.
       HOST_RATE_LIMIT: "9999999/9999999",
+      // The bench's vendors prove loopback origins (the shared proof server in the bench process).
+      HOST_LOOPBACK_VENDORS: "on",
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { generateKeyPair, playerIdFor, signEnvelope } from "@quickpay/protocol";
-import { startHost } from "../src/index";
+import { sharedProofServer, startHost } from "../src/index";
 import { createPostgresStore } from "../src/store/postgres/index";
 import { postgresInstalled, startTestCluster } from "../src/store/postgres/test-cluster";
 import { createSqliteStore } from "../src/store/sqlite";
@@ -85,11 +85,12 @@ async function registerVendors(url: string) {
   for (let i = 0; i < VENDORS; i++) {
     const keys = generateKeyPair();
     const playerId = playerIdFor("vendor", keys.publicKey);
+    const origin = (await sharedProofServer()).originFor(keys.publicKey);
     const envelope = await signEnvelope({ playerId, privateKey: keys.privateKey }, "RegisterVendor", {
       publicKey: keys.publicKey,
       name: `Bench Shop ${i}`,
-      origins: [`http://bench-shop-${i}.test`],
-      endpoint: "http://127.0.0.1:9/quickpay",
+      origins: [origin],
+      endpoint: `${origin}/quickpay`,
     });
     const response = await fetch(`${url}/v1/register-vendor`, {
       method: "POST",

@@ -3,7 +3,7 @@
  * and every protocol's routes. No listening here (`index.ts` does that).
  */
 import swagger from "@fastify/swagger";
-import { type MessagesTo, QuickPayError } from "@quickpay/protocol";
+import { fastifyErrorOptions, type MessagesTo, parseJson } from "@quickpay/protocol";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import { rememberRawText } from "./auth";
@@ -67,28 +67,18 @@ export async function buildApp(ctx: HostContext, options: AppOptions): Promise<F
       disableRequestLogging: !requestLogging,
     }),
     bodyLimit: options.bodyLimit,
-    // Errors fastify raises before routing (a malformed URL, a bad content-type header) get our shape too.
-    frameworkErrors: (error, _request, reply) => {
-      // The generic reply type of this hook is unresolved; the raw send is all it needs.
-      (reply as unknown as { code(n: number): { send(b: unknown): void } })
-        .code(400)
-        .send(new QuickPayError("invalid_request", error.message).toJSON());
-    },
+    // What node's HTTP parser cannot read and what fastify refuses before routing get the
+    // project's shape (with `Connection: close` where the connection cannot go on).
+    ...fastifyErrorOptions,
   });
-  // fastify's own JSON parser (prototype-poisoning checks included), keeping the text it parsed so
-  // envelope checks can run on the envelope thread from it (auth.ts).
-  const parseJson = app.getDefaultJsonParser("error", "error");
+  // The protocol's one JSON parser (I-JSON: a repeated key, a prototype-poisoning key or deep nesting
+  // is invalid_request), keeping the text it parsed so envelope checks can run on the envelope
+  // thread from it (auth.ts). The lean path parses with the same function.
   app.removeContentTypeParser("application/json");
-  // fastify's default parser takes no notice of the request it is given, and answers at once.
   const parseText = (text: string): unknown => {
-    let outcome: { error: Error | null; parsed?: unknown } | undefined;
-    parseJson(undefined as never, text, (error, parsed) => {
-      outcome = { error, parsed };
-    });
-    if (!outcome) throw new Error("fastify's JSON parser did not answer synchronously");
-    if (outcome.error) throw outcome.error;
-    rememberRawText(outcome.parsed, text);
-    return outcome.parsed;
+    const parsed = parseJson(text);
+    rememberRawText(parsed, text);
+    return parsed;
   };
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     let parsed: unknown;

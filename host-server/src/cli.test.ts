@@ -83,7 +83,7 @@ describe("quickpay-host CLI", () => {
     const shown = await run("show-order", o.orderDigest, "--db", hostDb);
     expect(JSON.parse(shown.out)).toMatchObject({
       orderDigest: o.orderDigest,
-      settlement: { path: "host", amount: { value: "1.50" } },
+      settlements: [{ path: "host", amount: { value: "1.50" } }],
     });
     const report = await run("settlement-report", "--db", hostDb);
     expect(report.out.split("\n")[1]).toBe(`${t.broker.id}\t${t.vendor.id}\tUSD\t1\t1.50`);

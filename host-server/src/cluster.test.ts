@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { newId, signEnvelope } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sharedProofServer } from "./proof-server";
 import { createSqliteStore } from "./store/sqlite";
 import { makePlayer } from "./test-kit";
 
@@ -47,7 +48,15 @@ function send(method: string, path: string, body?: unknown, headers: Record<stri
 
 beforeAll(async () => {
   child = spawn(process.execPath, ["--import", "tsx", MAIN], {
-    env: { ...process.env, HOST_DB: dbPath, HOST_PORT: "0", HOST_WORKERS: "2", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      HOST_DB: dbPath,
+      HOST_PORT: "0",
+      HOST_WORKERS: "2",
+      LOG_LEVEL: "warn",
+      // The test's vendor proves a loopback origin (the shared proof server).
+      HOST_LOOPBACK_VENDORS: "on",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -79,14 +88,15 @@ describe("HOST_WORKERS=2 on one SQLite file", () => {
   it("records each registration once across workers and answers resends with the stored reply", async () => {
     const vendor = makePlayer("vendor");
     const signer = { playerId: vendor.id, privateKey: vendor.privateKey };
+    const origin = (await sharedProofServer()).originFor(vendor.publicKey);
     const registered = await send(
       "POST",
       "/v1/register-vendor",
       await signEnvelope(signer, "RegisterVendor", {
         publicKey: vendor.publicKey,
         name: "Cluster Shop",
-        origins: ["https://cluster-shop.test"],
-        endpoint: "https://cluster-shop.test/quickpay",
+        origins: [origin],
+        endpoint: `${origin}/quickpay`,
       }),
     );
     expect(registered).toMatchObject({ status: 200, json: { vendorId: vendor.id } });

@@ -9,6 +9,7 @@ describe("parseHostConfig", () => {
       host: "127.0.0.1",
       dbPath: "/tmp/x.db",
       logLevel: "warn",
+      loopbackVendors: false,
     });
     const flagged = parseHostConfig(["--port", "9000", "--database-url", "postgres://u@h/db"], {
       HOST_PORT: "8080",
@@ -36,5 +37,14 @@ describe("parseHostConfig", () => {
       workers: 2,
       verifyThreads: 0,
     });
+  });
+
+  it("keeps Register Vendor's loopback mode off unless it is asked for, whatever the bind address", () => {
+    expect(parseHostConfig([], { HOST_BIND: "127.0.0.1" }).loopbackVendors).toBe(false);
+    expect(parseHostConfig([], { HOST_LOOPBACK_VENDORS: "on" }).loopbackVendors).toBe(true);
+    expect(
+      parseHostConfig(["--loopback-vendors", "off"], { HOST_LOOPBACK_VENDORS: "on" }).loopbackVendors,
+    ).toBe(false);
+    expect(() => parseHostConfig([], { HOST_LOOPBACK_VENDORS: "yes" })).toThrow(/HOST_LOOPBACK_VENDORS/);
   });
 });

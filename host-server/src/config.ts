@@ -2,7 +2,10 @@
  * Host configuration from flags and environment (flags win): HOST_PORT/--port, HOST_BIND/--host,
  * HOST_DB/--db, DATABASE_URL/--database-url, OPERATOR_TOKEN/--operator-token, LOG_LEVEL/--log-level,
  * HOST_RATE_LIMIT/--rate-limit ("<per second>/<burst>", per player), HOST_WORKERS/--workers
- * (processes sharing the port, `cluster.ts`), HOST_VERIFY_THREADS/--verify-threads (signature threads).
+ * (processes sharing the port, `cluster.ts`), HOST_VERIFY_THREADS/--verify-threads (signature threads),
+ * HOST_LOOPBACK_VENDORS/--loopback-vendors ("on" | "off", default off: Register Vendor's loopback mode,
+ * for the demo and tests only — a public host often binds loopback behind a proxy, so it is never
+ * inferred from the bind address here).
  * Bad values fail with a message naming the setting.
  */
 import { parseArgs } from "node:util";
@@ -23,6 +26,7 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
       "rate-limit": { type: "string" },
       workers: { type: "string" },
       "verify-threads": { type: "string" },
+      "loopback-vendors": { type: "string" },
     },
     strict: true,
   });
@@ -57,6 +61,12 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
   if (threadsText !== undefined && !/^([0-9]|1[0-6])$/.test(threadsText)) {
     throw new Error(`HOST_VERIFY_THREADS / --verify-threads must be 0–16, got "${threadsText}"`);
   }
+  const loopbackText = values["loopback-vendors"] ?? env.HOST_LOOPBACK_VENDORS ?? "off";
+  if (loopbackText !== "on" && loopbackText !== "off") {
+    throw new Error(
+      `HOST_LOOPBACK_VENDORS / --loopback-vendors must be "on" or "off", got "${loopbackText}"`,
+    );
+  }
   return {
     ...(threadsText ? { verifyThreads: Number(threadsText) } : {}),
     ...(workersText ? { workers: Number(workersText) } : {}),
@@ -67,5 +77,6 @@ export function parseHostConfig(argv: string[], env: NodeJS.ProcessEnv): HostOpt
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(operatorToken ? { operatorToken } : {}),
     logLevel,
+    loopbackVendors: loopbackText === "on",
   };
 }

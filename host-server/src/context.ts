@@ -3,6 +3,7 @@
 import type { KeyPair } from "@quickpay/protocol";
 import type { DirectoryCache } from "./directory-cache";
 import type { EnvelopeThread } from "./envelope-thread";
+import type { OriginProver } from "./origin-proof";
 import type { RateLimiter } from "./rate-limit";
 import type { HostStore } from "./store/types";
 import type { WriteQueue } from "./write-queue";
@@ -21,6 +22,8 @@ export interface HostContext {
   limiter: RateLimiter;
   /** Per client IP, for the self-signed registrations anyone can send with a fresh key. */
   registrationLimiter: RateLimiter;
+  /** Register Vendor's proof of control of each origin (origin-proof.ts). */
+  originProver: OriginProver;
   /** Envelope checks off the event loop (envelope-thread.ts); absent: on the loop. */
   envelopeThread?: EnvelopeThread;
 }

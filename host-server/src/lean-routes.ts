@@ -4,8 +4,8 @@
  * per-request machinery (its request and reply objects, the hook chain, the reply pipeline) took
  * about a sixth of the event loop's time and 5–10% of the host's CPU (docs/decisions.md).
  * Plain requests to an envelope route are therefore served here, straight from node:http, by the
- * same steps the fastify route takes: fastify's own JSON parser (prototype-poisoning checks
- * included), the route's own compiled zod validator, the same handler, and the same error replies
+ * same steps the fastify route takes: the protocol's one JSON parser (`parseJson`: I-JSON, a
+ * repeated key refused), the route's own compiled zod validator, the same handler, and the same error replies
  * (`errorReply`). lean-routes.test.ts sends each case both ways and compares the replies.
  *
  * Anything that is not plain goes to fastify, which stays the reference for every edge case and the
@@ -64,7 +64,7 @@ export function leanRoutesOf(app: FastifyInstance): LeanRoutes | undefined {
 /** One app's lean path: its routes by path, and the http server that tries it before fastify. */
 export class LeanRoutes {
   private readonly routes = new Map<string, LeanRoute>();
-  /** Set once the app exists (app.ts): fastify's JSON parser, which also remembers the raw text. */
+  /** Set once the app exists (app.ts): the app's JSON parser, which also remembers the raw text. */
   private parseJson: JsonParser = () => {
     throw new Error("the lean path is not bound to an app");
   };

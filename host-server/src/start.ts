@@ -13,6 +13,7 @@ import type { HostContext } from "./context";
 import { DirectoryCache } from "./directory-cache";
 import { EnvelopeThread } from "./envelope-thread";
 import { loadHostKey } from "./host-key";
+import { isLoopbackBind, type OriginProofOptions, OriginProver } from "./origin-proof";
 import { RateLimiter } from "./rate-limit";
 import { createSqliteStore } from "./store/sqlite";
 import type { HostStore } from "./store/types";
@@ -62,6 +63,15 @@ export interface HostOptions {
    * default true).
    */
   leanRoutes?: boolean;
+  /**
+   * Loopback mode of Register Vendor: loopback origins (127.0.0.0/8, ::1, `localhost` and names under
+   * it) may be claimed, over http too, and the host fetches their proofs there. For the demo and
+   * tests. Default: on when the host listens on a loopback address, off otherwise; `main.ts` keeps it
+   * off unless HOST_LOOPBACK_VENDORS=on (a production host often listens on loopback behind a proxy).
+   */
+  loopbackVendors?: boolean;
+  /** The origin proof's fetch: deadline per origin (5 s), size cap (16 KiB), fetches at once (64). */
+  originProof?: Omit<OriginProofOptions, "loopback">;
 }
 
 export interface RunningHost {
@@ -131,6 +141,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     host: await loadHostKey(store, now()),
     limiter: new RateLimiter(options.rateLimit ?? { perSecond: 1000, burst: 2000 }),
     registrationLimiter: new RateLimiter(options.registrationRateLimit ?? { perSecond: 50, burst: 500 }),
+    originProver: new OriginProver({
+      ...options.originProof,
+      loopback: options.loopbackVendors ?? isLoopbackBind(options.host ?? "127.0.0.1"),
+    }),
     ...(envelopeThread ? { envelopeThread } : {}),
   };
   const app = await buildApp(ctx, {

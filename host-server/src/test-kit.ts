@@ -14,6 +14,7 @@ import {
   signEnvelope,
 } from "@quickpay/protocol";
 import { type RunningHost, startHost } from "./index";
+import { sharedProofServer } from "./proof-server";
 import type { HostOptions } from "./start";
 
 export interface TestPlayer extends KeyPair {
@@ -64,13 +65,35 @@ export function envelope<B>(
   return signEnvelope({ playerId: player.id, privateKey: player.privateKey }, type, body, options);
 }
 
+/**
+ * Register Vendor for `vendor` at `hostUrl`, on a fresh origin of the shared proof server that lists
+ * its key (so the host's origin proof passes the real way), with the endpoint `${origin}/quickpay`.
+ */
+export async function registerVendorAt(
+  hostUrl: string,
+  vendor: TestPlayer,
+  options: { name?: string } = {},
+): Promise<Reply & { origin: string }> {
+  const origin = (await sharedProofServer()).originFor(vendor.publicKey);
+  const reply = await post(
+    `${hostUrl}/v1/register-vendor`,
+    await envelope(vendor, "RegisterVendor", {
+      publicKey: vendor.publicKey,
+      name: options.name ?? "Test Shop",
+      origins: [origin],
+      endpoint: `${origin}/quickpay`,
+    }),
+  );
+  return { ...reply, origin };
+}
+
 /** A host with a wallet, a vendor and a broker already in its directory. */
 export async function startTestHost(options: HostOptions = {}) {
   const host: RunningHost = await startHost(options);
   const wallet = makePlayer("wallet");
   const vendor = makePlayer("vendor");
   const broker = makePlayer("broker");
-  const ok = (r: Reply) => {
+  const ok = <R extends Reply>(r: R): R => {
     if (r.status !== 200) throw new Error(`setup failed: ${r.status} ${JSON.stringify(r.json)}`);
     return r;
   };
@@ -80,18 +103,8 @@ export async function startTestHost(options: HostOptions = {}) {
       await envelope(wallet, "RegisterWallet", { publicKey: wallet.publicKey }),
     ),
   );
-  const origin = `http://shop-${vendor.id.slice(2, 10)}.test`;
-  ok(
-    await post(
-      `${host.url}/v1/register-vendor`,
-      await envelope(vendor, "RegisterVendor", {
-        publicKey: vendor.publicKey,
-        name: "Test Shop",
-        origins: [origin],
-        endpoint: "http://127.0.0.1:9/quickpay",
-      }),
-    ),
-  );
+  // The vendor proves its origin the real way: the host fetches its /.well-known/quickpay.json.
+  const { origin } = ok(await registerVendorAt(host.url, vendor));
   ok(
     await post(
       `${host.url}/v1/admin/add-broker`,

@@ -65,6 +65,12 @@ export interface InquirePaymentArgs {
   amount: MoneyWire;
   kind: "micro" | "regular";
   orderExpiresAt: string;
+  /**
+   * The Wallet's fresh salt for this purchase (`newPayerSalt()`), the same on every retry: the broker
+   * signs `payerTag(walletId, payerSalt)` into the endorsement, and the Wallet opens it to the host
+   * in Register Order. Passed to the broker only — a module must never show it to the vendor or page.
+   */
+  payerSalt: string;
   /** Stable across retries of the same purchase, so the broker holds funds once. */
   messageId: string;
 }

@@ -9,7 +9,9 @@ import {
   type DirectoryEntry,
   type MoneyWire,
   newMessageId,
+  newPayerSalt,
   parseMoney,
+  payerTag,
   randomBytes,
   sendMessage,
   sha256Hex,
@@ -71,6 +73,7 @@ export function describePaycardConformance(name: string, setup: () => Promise<Co
       amount,
       kind: "micro",
       orderExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+      payerSalt: newPayerSalt(),
       messageId: newMessageId(),
     });
 
@@ -172,6 +175,9 @@ export function describePaycardConformance(name: string, setup: () => Promise<Co
         orderDigest: args.orderDigest,
         vendorId: vendor.id,
         brokerId: broker.id,
+        // The order's kind, and the tag of this wallet and this purchase's salt (DESIGN §4.2.2).
+        kind: args.kind,
+        payerTag: payerTag(wallet.id, args.payerSalt),
       });
       expect(parseMoney(signed.endorsement.amount)).toEqual(parseMoney(args.amount));
       expect(signed.endorsement.commitId).toMatch(/^c_/);
@@ -215,12 +221,16 @@ export function describePaycardConformance(name: string, setup: () => Promise<Co
       const signed = await s.module.inquirePayment(ctx, order(s.amounts.affordable));
       const before = await s.module.balance(ctx, { paycardId: binding.paycardId });
       const { commitId, orderDigest, vendorId, amount } = signed.endorsement;
-      const check = await signEnvelope(vendor.signer, "CheckCommit", {
-        commitId,
-        orderDigest,
-        vendorId,
-        amount,
+      const body = { commitId, orderDigest, vendorId, amount };
+      // Another kind than the one endorsed is refused and claims nothing.
+      const wrongKind = await signEnvelope(vendor.signer, "CheckCommit", {
+        ...body,
+        kind: "regular" as const,
       });
+      await expect(sendMessage(broker.endpoint!, "CheckCommit", wrongKind)).rejects.toMatchObject({
+        code: "mismatch",
+      });
+      const check = await signEnvelope(vendor.signer, "CheckCommit", { ...body, kind: "micro" as const });
       const reply = await sendMessage(broker.endpoint!, "CheckCommit", check);
       expect(reply).toEqual({ commitId, status: "live" });
       const after = await s.module.balance(ctx, { paycardId: binding.paycardId });

@@ -4,6 +4,7 @@
  */
 import type { Envelope } from "./envelope";
 import { QuickPayError } from "./errors";
+import { parseJson } from "./json";
 import { type BodyInputOf, type MessageType, messages, type ReplyOf } from "./messages";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -83,9 +84,10 @@ async function readReply(response: Response, schema: { parse(value: unknown): un
   const text = await response.text();
   let json: unknown;
   try {
-    json = text === "" ? undefined : JSON.parse(text);
+    // The servers' own parser: a reply that repeats a key is as unreadable as one that is not JSON.
+    json = text === "" ? undefined : parseJson(text);
   } catch {
-    throw new QuickPayError("internal", `${what}: HTTP ${response.status} with a body that is not JSON`);
+    throw new QuickPayError("internal", `${what}: HTTP ${response.status} with a body that is not I-JSON`);
   }
   if (!response.ok) throw QuickPayError.fromJSON(json, `${what}: HTTP ${response.status}`);
   try {

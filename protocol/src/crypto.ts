@@ -2,9 +2,16 @@
  * Ed25519 and SHA-256 for every player. WebCrypto's native Ed25519 is used where the runtime has it
  * (Node ≥ 20, Chromium ≥ 137), `@noble/curves` where it does not; both produce identical RFC 8032
  * signatures, so a key made in the browser verifies on the server and back.
+ *
+ * Verification is the same decision on every backend (WebCrypto's OpenSSL, noble, libsodium on
+ * servers): `strictEd25519` refuses what the backends disagree on — a public key or R of small order
+ * or not canonically encoded, S not below L — before any backend runs, and every backend checks the
+ * cofactorless equation [S]B = R + [k]A by comparing R's bytes. `test-vectors/ed25519-degenerate.ts`
+ * holds the cases, replayed against every verify path.
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
-import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { bytesToNumberLE, equalBytes } from "@noble/curves/utils.js";
+import { sha256 as nobleSha256, sha512 } from "@noble/hashes/sha2.js";
 import { base64url, hex } from "./encoding";
 import { QuickPayError } from "./errors";
 
@@ -132,7 +139,10 @@ export function installNativeVerify(fn: NativeVerify | undefined): void {
   nativeVerify = fn;
 }
 
-/** True only for a valid signature by `publicKey`; malformed keys or signatures are simply invalid. */
+/**
+ * True only for a valid signature by `publicKey`; malformed keys or signatures are simply invalid, and
+ * so is every degenerate case `strictEd25519` refuses, whichever backend runs.
+ */
 export async function verify(publicKey: string, message: Uint8Array, signature: string): Promise<boolean> {
   let pub: Uint8Array<ArrayBuffer>;
   let sig: Uint8Array<ArrayBuffer>;
@@ -142,9 +152,10 @@ export async function verify(publicKey: string, message: Uint8Array, signature: 
   } catch {
     return false;
   }
+  if (!strictEd25519(pub, sig)) return false;
   try {
     if (nativeVerify) return await nativeVerify(publicKey, pub, message, sig);
-    if ((await backend()) === "noble") return ed25519.verify(sig, message, pub, { zip215: false });
+    if ((await backend()) === "noble") return nobleVerifyCofactorless(pub, message, sig);
     const key = await cached(publicKeyCache, publicKey, () =>
       subtle()!.importKey("raw", pub, ED25519, false, ["verify"]),
     );
@@ -152,6 +163,94 @@ export async function verify(publicKey: string, message: Uint8Array, signature: 
   } catch {
     return false;
   }
+}
+
+// L = 2^252 + 27742317777372353535851937790883648493, the order of the base point (RFC 8032 §5.1),
+// little-endian as S is encoded.
+const ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+const L = fromHexBytes("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+
+// The y coordinates (little-endian, sign bit of x clear) of the eight points of small order, as
+// `ED25519_TORSION_SUBGROUP` in @noble/curves lists them: 0 (the two points of order 4), 1 (the
+// identity), p − 1 (order 2), and the two of order 8; then p and p + 1, which are not reduced below
+// p = 2^255 − 19 and decode, leniently, to 0 and 1. With either sign bit that is every encoding of a
+// small-order point: the same list as libsodium's `ge25519_has_small_order`.
+const SMALL_ORDER_Y = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map(fromHexBytes);
+
+function fromHexBytes(text: string): Uint8Array {
+  return hex.decode(text);
+}
+
+/** True when these 32 bytes encode a point of small order (order 1, 2, 4 or 8), in any encoding. */
+export function isSmallOrderPoint(point: Uint8Array): boolean {
+  if (point.length !== 32) return false;
+  return SMALL_ORDER_Y.some((y) => {
+    for (let i = 0; i < 31; i++) if (point[i] !== y[i]) return false;
+    return (point[31]! & 0x7f) === y[31];
+  });
+}
+
+/** True when the point's y is reduced below p = 2^255 − 19 (RFC 8032 §5.1.3 decoding, step 1). */
+export function isCanonicalPoint(point: Uint8Array): boolean {
+  if (point.length !== 32) return false;
+  if ((point[31]! & 0x7f) !== 0x7f) return true;
+  for (let i = 30; i > 0; i--) if (point[i] !== 0xff) return true;
+  return point[0]! < 0xed;
+}
+
+/** True when the 32 little-endian bytes of S are below L (RFC 8032 §5.1.7, step 1). */
+function isReducedScalar(s: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    if (s[i]! !== L[i]!) return s[i]! < L[i]!;
+  }
+  return false;
+}
+
+/**
+ * The project's one rule for what a signature may look like before any backend's arithmetic: A
+ * canonical and not of small order, R the same, S below L. libsodium refuses exactly these cases;
+ * WebCrypto (OpenSSL) accepts a small-order A or R — with the identity key, R = identity and S = 0
+ * "sign" every message — and noble's check is cofactored. Byte compares only: it costs nothing next
+ * to a verification.
+ */
+export function strictEd25519(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  const r = signature.subarray(0, 32);
+  return (
+    isCanonicalPoint(publicKey) &&
+    !isSmallOrderPoint(publicKey) &&
+    isCanonicalPoint(r) &&
+    !isSmallOrderPoint(r) &&
+    isReducedScalar(signature.subarray(32))
+  );
+}
+
+/**
+ * RFC 8032 §5.1.7 cofactorless, as libsodium and OpenSSL check it: R' = [S]B − [k]A with
+ * k = SHA-512(R ‖ A ‖ M) mod L, valid only when R' encodes to R's own bytes. noble's own `verify` is
+ * cofactored ([8]R' = [8]R), which accepts signatures whose R carries a small-order component the
+ * others refuse.
+ */
+function nobleVerifyCofactorless(pub: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean {
+  const { Point } = ed25519;
+  const A = Point.fromBytes(pub, false);
+  const r = sig.subarray(0, 32);
+  const hashed = new Uint8Array(64 + message.length);
+  hashed.set(r, 0);
+  hashed.set(pub, 32);
+  hashed.set(message, 64);
+  const k = bytesToNumberLE(sha512(hashed)) % ORDER;
+  const s = bytesToNumberLE(sig.subarray(32));
+  const rCheck = Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k));
+  return equalBytes(rCheck.toBytes(), r);
 }
 
 function toBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

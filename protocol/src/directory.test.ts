@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { generateKeyPair } from "./crypto";
 import { assertVendorFor, DirectoryClient } from "./directory";
 import { QuickPayError } from "./errors";
 import type { DirectoryEntry } from "./messages";
@@ -6,7 +7,8 @@ import type { DirectoryEntry } from "./messages";
 const vendor: DirectoryEntry = {
   id: `v_${"1".repeat(32)}`,
   kind: "vendor",
-  publicKey: "A".repeat(43),
+  // Any real key: all-zero bytes ("A" × 43) would be a small-order point, which no schema admits.
+  publicKey: generateKeyPair().publicKey,
   status: "active",
   registeredAt: "2026-11-21T05:00:00.000Z",
   name: "Shop",

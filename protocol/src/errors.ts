@@ -10,6 +10,12 @@ export const errorStatus = {
   forbidden: 403,
   not_registered: 403,
   suspended: 403,
+  /**
+   * Register Vendor: the host could not find the vendor's key at the origin's
+   * `/.well-known/quickpay.json` (unreachable, not there, or listing other keys); `details` name the
+   * origin and why.
+   */
+  origin_not_proven: 403,
   wrong_answer: 403,
   unknown_player: 404,
   unknown_commit: 404,

@@ -3,7 +3,8 @@ import { fromHex, generateKeyPair, sha256, sha256Hex, sign, verify } from "./cry
 import { base64url } from "./encoding";
 import { signEnvelope, verifyEnvelope } from "./envelope";
 import { playerIdFor } from "./ids";
-import { stopNodeCrypto, useNodeCrypto } from "./node-crypto";
+import { nodeVerifyEd25519, stopNodeCrypto, useNodeCrypto } from "./node-crypto";
+import { disagreements } from "./test-vectors/ed25519-degenerate";
 import { b64, rfc8032 } from "./test-vectors/rfc8032";
 
 const vectors = rfc8032;
@@ -54,6 +55,17 @@ describe("useNodeCrypto: verify through libsodium", () => {
     sig.set(identity, 0);
     const key = base64url.encode(identity);
     expect(await verify(key, fromHex("616263"), base64url.encode(sig))).toBe(false);
+  });
+
+  it("gives every degenerate case the project's answer, through verify and libsodium alone", async () => {
+    useNodeCrypto();
+    expect(await disagreements(verify)).toEqual([]);
+    // libsodium itself, without strictEd25519 in front: the rule is libsodium's own.
+    expect(
+      await disagreements((key, message, sig) =>
+        nodeVerifyEd25519(key, base64url.decode(key), message, base64url.decode(sig)),
+      ),
+    ).toEqual([]);
   });
 
   it("verifies envelopes signed by the portable signer, and refuses altered ones", async () => {

@@ -3,6 +3,7 @@ import { fromHex, generateKeyPair, sign, verify } from "./crypto";
 import { base64url } from "./encoding";
 import { acquireVerifyPool } from "./node-crypto";
 import { verifyPoolActive } from "./node-verify-pool";
+import { disagreements } from "./test-vectors/ed25519-degenerate";
 import { b64, rfc8032 } from "./test-vectors/rfc8032";
 
 const vectors = rfc8032.slice(1); // TEST 2 and TEST 3;
@@ -34,6 +35,15 @@ describe("acquireVerifyPool: verify on worker threads", () => {
     await second.release();
     expect(verifyPoolActive()).toBe(false);
     expect(await verify(b64(v.public), fromHex(v.message), b64(v.signature))).toBe(true);
+  });
+
+  it("gives every degenerate case the project's answer", async () => {
+    const pool = acquireVerifyPool(1);
+    try {
+      expect(await disagreements(verify)).toEqual([]);
+    } finally {
+      await pool.release();
+    }
   });
 
   it("keeps each job's bytes apart when one message carries an empty and a 300 KB envelope", async () => {

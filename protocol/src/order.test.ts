@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "./crypto";
 import { playerIdFor } from "./ids";
 import { messages } from "./messages";
-import { assertOrderSignature, Order, orderDigest, signOrder } from "./order";
+import {
+  assertOrderSignature,
+  Endorsement,
+  newPayerSalt,
+  Order,
+  orderDigest,
+  PayerSalt,
+  payerTag,
+  signOrder,
+} from "./order";
 
 const vendor = generateKeyPair();
 const vendorId = playerIdFor("vendor", vendor.publicKey);
@@ -42,6 +51,44 @@ describe("orders", () => {
     await expect(assertOrderSignature(cheaper, vendor.publicKey)).rejects.toMatchObject({
       code: "bad_signature",
     });
+  });
+});
+
+describe("payer tags", () => {
+  it("are SHA-256 over the canonical JSON of { salt, walletId } (fixed vector)", () => {
+    // sha256('{"salt":"AAAAAAAAAAAAAAAAAAAAAA","walletId":"w_00112233445566778899aabbccddeeff"}')
+    expect(payerTag("w_00112233445566778899aabbccddeeff", "AAAAAAAAAAAAAAAAAAAAAA")).toBe(
+      "4b833dc6b7ee3b4d85e710dec76d7a3fbe3b1796c4e309aa5dc10e570a41ffcc",
+    );
+  });
+
+  it("differ for every fresh salt of one wallet, and bind the wallet id", () => {
+    const wallet = "w_00112233445566778899aabbccddeeff";
+    const salts = Array.from({ length: 100 }, newPayerSalt);
+    expect(new Set(salts.map((s) => payerTag(wallet, s))).size).toBe(100);
+    for (const s of salts.slice(0, 3)) expect(PayerSalt.parse(s)).toBe(s);
+    expect(payerTag("w_ffeeddccbbaa99887766554433221100", salts[0]!)).not.toBe(payerTag(wallet, salts[0]!));
+  });
+
+  it("salts carry at least 128 bits", () => {
+    expect(PayerSalt.safeParse("A".repeat(21)).success).toBe(false);
+    expect(PayerSalt.safeParse("A".repeat(22)).success).toBe(true);
+    expect(PayerSalt.safeParse(`${"A".repeat(21)}=`).success).toBe(false);
+    expect(PayerSalt.safeParse("A".repeat(87)).success).toBe(false);
+  });
+
+  it("endorsements signed before tags and kinds still parse", () => {
+    const old = {
+      commitId: "c_AAAAAAAAAAAAAAAAAAAAAA",
+      orderDigest: "0".repeat(64),
+      vendorId,
+      amount: { currency: "USD", value: "0.01" },
+      brokerId: `b_${"0".repeat(32)}`,
+      expiresAt: new Date(now).toISOString(),
+    };
+    expect(Endorsement.safeParse(old).success).toBe(true);
+    expect(Endorsement.safeParse({ ...old, kind: "micro", payerTag: "a".repeat(64) }).success).toBe(true);
+    expect(Endorsement.safeParse({ ...old, kind: "other" }).success).toBe(false);
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { canonicalBytes } from "./canonical";
-import { sha256Hex, sign, verify } from "./crypto";
+import { randomBytes, sha256Hex, sign, verify } from "./crypto";
+import { base64url } from "./encoding";
 import { QuickPayError } from "./errors";
 import { BrokerId, Digest, HttpUrl, Money, ShortText, Signature, Timestamp, VendorId } from "./schemas";
 
@@ -41,13 +42,47 @@ export type Order = z.infer<typeof Order>;
 export const SignedOrder = z.object({ order: Order, sig: Signature }).strict();
 export type SignedOrder = z.infer<typeof SignedOrder>;
 
+/**
+ * The Wallet's fresh random salt for one order (Inquiry Payment → the broker, Register Order → the
+ * host): at least 128 bits as base64url, never reused, never shown to the vendor.
+ */
+export const PayerSalt = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{22,86}$/, "a payer salt: 22–86 base64url characters (at least 128 bits)");
+
+/** A fresh payer salt: 256 random bits, base64url (43 characters). */
+export function newPayerSalt(): string {
+  return base64url.encode(randomBytes(32));
+}
+
+/**
+ * The payer tag an endorsement carries: SHA-256 (lower-case hex) of the UTF-8 bytes of the RFC 8785
+ * canonical JSON of `{ salt, walletId }` — i.e. `{"salt":"…","walletId":"w_…"}`. The broker computes it
+ * from the envelope's verified sender and the Wallet's salt, so a wallet cannot tag another; the host
+ * counts the order side of the vote only from the wallet whose id and salt give the endorsement's
+ * tag. The vendor sees the tag alone: with a fresh salt per order, one wallet's tags are unlinkable.
+ */
+export function payerTag(walletId: string, salt: string): string {
+  return sha256Hex(canonicalBytes({ salt, walletId }));
+}
+
 export const Endorsement = z
   .object({
     commitId: z.string().regex(/^c_[A-Za-z0-9_-]{16,64}$/, "a commitment id (c_…)"),
     orderDigest: Digest,
     vendorId: VendorId,
     amount: Money,
+    /**
+     * The order's kind as the broker endorsed it. Every endorsement the broker kit signs states it;
+     * absent only in endorsements signed before it did, which no vendor accepts for a new delivery.
+     */
+    kind: OrderKind.optional(),
     brokerId: BrokerId,
+    /**
+     * `payerTag(walletId, salt)` of the wallet that asked for it. Absent only in endorsements signed
+     * before brokers tagged them: for such an order the wallet's side never counts in the vote.
+     */
+    payerTag: Digest.optional(),
     expiresAt: Timestamp,
   })
   .strict();

@@ -17,6 +17,7 @@ export const shopperWords = {
   forbidden: "This is not allowed for your Wallet.",
   not_registered: "Your Wallet is still setting itself up. Try again in a moment.",
   suspended: "This shop or bank is suspended on the QuickPay network right now.",
+  origin_not_proven: "This shop could not show the QuickPay network that it runs this website.",
   wrong_answer: "Those answers do not match an account.",
   unknown_player: "The shop or bank is not known to the QuickPay network.",
   unknown_commit: "The bank does not know this payment, so nothing was charged.",

@@ -1,6 +1,7 @@
 /**
  * The System Host as its own process (scripts/processes.ts starts it): its SQLite file in the data
- * dir, the operator token it is given, the port it is given (a free one at first start).
+ * dir, the operator token it is given, the port it is given (a free one at first start), in Register
+ * Vendor's loopback mode (the shop proves a loopback origin).
  */
 import path from "node:path";
 import { startHost } from "@quickpay/host-server";
@@ -13,6 +14,9 @@ await runPlayer<HostFacts, HostCommands>("host", async (env) => {
     port: env.port,
     operatorToken: requireSetting(env.operatorToken, "QUICKPAY_OPERATOR_TOKEN"),
     logLevel: env.logLevel,
+    // The demo and the test network run every player on this machine: the shop's origin is
+    // http://127.0.0.1:<port>, which Register Vendor admits only in loopback mode (never a public host's).
+    loopbackVendors: true,
   });
   const facts: HostFacts = {
     player: "host",

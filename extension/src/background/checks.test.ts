@@ -2,8 +2,10 @@ import {
   type DirectoryEntry,
   type Endorsement,
   generateKeyPair,
+  newPayerSalt,
   type Order,
   orderDigest,
+  payerTag,
   playerIdFor,
   QuickPayError,
   signEndorsement,
@@ -130,6 +132,29 @@ describe("verifyEndorsement", () => {
   ] as const)("refuses an endorsement with a different %s", async (_what, change) => {
     const signed = await signEndorsement(brokerKeys.privateKey, endorsement(change));
     expect(await code(verifyEndorsement(signed, expected, broker, now))).toBe("mismatch");
+  });
+
+  it("refuses another kind, or none, and another wallet's or purchase's payer tag; accepts no tag", async () => {
+    const walletId = playerIdFor("wallet", generateKeyPair().publicKey);
+    const salt = newPayerSalt();
+    const tagged = { ...expected, kind: "micro" as const, payerTag: payerTag(walletId, salt) };
+    const ok = await signEndorsement(
+      brokerKeys.privateKey,
+      endorsement({ kind: "micro", payerTag: tagged.payerTag }),
+    );
+    await expect(verifyEndorsement(ok, tagged, broker, now)).resolves.toBeUndefined();
+    const untagged = await signEndorsement(brokerKeys.privateKey, endorsement({ kind: "micro" }));
+    await expect(verifyEndorsement(untagged, tagged, broker, now)).resolves.toBeUndefined();
+    const wrong: Partial<Endorsement>[] = [
+      { kind: "regular", payerTag: tagged.payerTag },
+      { payerTag: tagged.payerTag },
+      { kind: "micro", payerTag: payerTag(playerIdFor("wallet", generateKeyPair().publicKey), salt) },
+      { kind: "micro", payerTag: payerTag(walletId, newPayerSalt()) },
+    ];
+    for (const change of wrong) {
+      const signed = await signEndorsement(brokerKeys.privateKey, endorsement(change));
+      expect(await code(verifyEndorsement(signed, tagged, broker, now))).toBe("mismatch");
+    }
   });
 
   it("refuses an endorsement not signed by the broker", async () => {

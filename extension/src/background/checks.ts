@@ -43,9 +43,19 @@ export interface EndorsementExpectation {
   vendorId: string;
   amount: { currency: string; value: string };
   brokerId: string;
+  /** The order's kind: the vendor refuses an endorsement of another kind, or of none. */
+  kind?: "micro" | "regular";
+  /**
+   * `payerTag(walletId, payerSalt)` for this wallet and purchase. An endorsement without a tag is
+   * accepted (its order side is recorded by the host but not counted); one with another tag is not.
+   */
+  payerTag?: string;
 }
 
-/** Inquiry Payment's answer: the active Paycard's broker signed exactly this digest, vendor and amount. */
+/**
+ * Inquiry Payment's answer: the active Paycard's broker signed exactly this digest, vendor, amount
+ * and kind, tagged (if at all) for this wallet and purchase.
+ */
 export async function verifyEndorsement(
   signed: SignedEndorsement,
   expected: EndorsementExpectation,
@@ -62,7 +72,13 @@ export async function verifyEndorsement(
           ? "amount"
           : e.brokerId !== expected.brokerId || broker.id !== e.brokerId
             ? "broker"
-            : undefined;
+            : expected.kind !== undefined && e.kind !== expected.kind
+              ? "kind"
+              : expected.payerTag !== undefined &&
+                  e.payerTag !== undefined &&
+                  e.payerTag !== expected.payerTag
+                ? "payer tag"
+                : undefined;
   if (wrong)
     throw new QuickPayError("mismatch", `the broker's endorsement has a different ${wrong} than the order`);
   await assertEndorsementSignature(signed, broker.publicKey);

@@ -45,6 +45,69 @@ describe("openWalletDb", () => {
     db.close();
   });
 
+  it("upgrades a version-2 database: purchases not yet endorsed, and their queued Inquiry Payment, get one salt", async () => {
+    const name = `db-upgrade-v2-${Date.now()}`;
+    const v2 = await openDB(name, 2, {
+      upgrade(db) {
+        for (const store of ["keys", "meta"]) db.createObjectStore(store, { keyPath: "id" });
+        db.createObjectStore("paycards", { keyPath: "paycardId" });
+        db.createObjectStore("paycardStorage", { keyPath: "key" });
+        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
+        const purchases = db.createObjectStore("purchases", { keyPath: "id" });
+        purchases.createIndex("byCreatedAt", ["createdAt", "id"]);
+        purchases.createIndex("byState", "status");
+        purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
+      },
+    });
+    const purchase = (id: string, status: string, extra: object = {}) => ({
+      id,
+      status,
+      vendorId: "v_1",
+      itemId: "article-1",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      ...extra,
+    });
+    await v2.put("purchases", purchase("paying", "paying"));
+    await v2.put("purchases", purchase("confirming", "confirming"));
+    await v2.put(
+      "purchases",
+      purchase("endorsed", "delivered", { endorsement: { endorsement: {}, sig: "x" } }),
+    );
+    const inquiry = { orderDigest: "a".repeat(64), kind: "micro" };
+    await v2.put("outbox", {
+      id: "i".repeat(16),
+      type: "InquiryPayment",
+      purchaseId: "paying",
+      body: inquiry,
+      state: "pending",
+    });
+    await v2.put("outbox", {
+      id: "r".repeat(16),
+      type: "RegisterOrder",
+      purchaseId: "endorsed",
+      body: { a: 1 },
+      state: "pending",
+    });
+    v2.close();
+
+    const db = await openWalletDb(name);
+    expect(db.version).toBe(DB_VERSION);
+    const salt = (await db.get("purchases", "paying"))?.payerSalt;
+    expect(salt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await db.get("purchases", "confirming"))?.payerSalt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await db.get("purchases", "confirming"))?.payerSalt).not.toBe(salt);
+    // An endorsed purchase's broker signed no tag: nothing to open, so no salt.
+    expect(await db.get("purchases", "endorsed")).not.toHaveProperty("payerSalt");
+    expect((await db.get("outbox", "i".repeat(16)))?.body).toEqual({ ...inquiry, payerSalt: salt });
+    expect((await db.get("outbox", "r".repeat(16)))?.body).toEqual({ a: 1 });
+    expect(await db.getAll("purchases")).toHaveLength(3);
+    db.close();
+    // Opened again (a later worker): nothing changes.
+    const again = await openWalletDb(name);
+    expect((await again.get("purchases", "paying"))?.payerSalt).toBe(salt);
+    again.close();
+  });
+
   it("creates every store on a fresh install", async () => {
     const db = await openWalletDb(`db-fresh-${Date.now()}`);
     expect([...db.objectStoreNames].sort()).toEqual(

@@ -3,8 +3,14 @@
  * remember across restarts lives here, because the browser may stop the worker at any moment.
  */
 import type { Json } from "@quickpay/paycards";
-import type { GiveUpReason, PayResult, SignedEndorsement, SignedOrder } from "@quickpay/protocol";
-import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB } from "idb";
+import {
+  type GiveUpReason,
+  newPayerSalt,
+  type PayResult,
+  type SignedEndorsement,
+  type SignedOrder,
+} from "@quickpay/protocol";
+import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames } from "idb";
 import type { PurchaseStatus } from "../shared/messages";
 
 export interface StoredKeyPair {
@@ -93,6 +99,13 @@ export interface StoredPurchase {
   moduleId: string;
   /** Fixed per purchase so a retried Inquiry Payment holds funds once. */
   inquiryMessageId: string;
+  /**
+   * This purchase's payer salt (`newPayerSalt()`, 256 bits), written with the record before Inquiry
+   * Payment is queued, so a worker that dies between Inquiry Payment and Register Order still has it.
+   * Sent to the broker (Inquiry Payment) and the host (Register Order) only — never to the vendor or
+   * the page. Absent only in purchases endorsed before schema 3 (their side is recorded, not counted).
+   */
+  payerSalt?: string;
   status: PurchaseStatus;
   windowId?: number;
   endorsement?: SignedEndorsement;
@@ -137,12 +150,47 @@ export const OUTBOX_WRITE_STORES = ["outbox", "purchases", "meta"] as const;
 export type OutboxWriteTx = IDBPTransaction<WalletDB, typeof OUTBOX_WRITE_STORES, "readwrite">;
 
 export const DB_NAME = "quickpay-wallet";
-/** 2: one `purchases` store (the history) instead of `pending` + `orders`; the outbox drives purchases. */
-export const DB_VERSION = 2;
+/**
+ * 2: one `purchases` store (the history) instead of `pending` + `orders`; the outbox drives purchases.
+ * 3: purchases carry a payer salt (no new store or index: the upgrade only fills it in, see below).
+ */
+export const DB_VERSION = 3;
+
+/**
+ * Schema 3: every purchase not yet endorsed gets its payer salt, and every Inquiry Payment still in
+ * the outbox gets its purchase's salt in its body — so a purchase approved by a Wallet of schema 2
+ * pays, and registers, like a new one. Endorsed purchases are left as they are: their broker signed
+ * no tag, so a salt would open nothing. Nothing is dropped; a schema-2 Wallet's records stay readable.
+ */
+async function addPayerSalts(tx: IDBPTransaction<WalletDB, StoreNames<WalletDB>[], "versionchange">) {
+  const salts = new Map<string, string>();
+  for (let c = await tx.objectStore("purchases").openCursor(); c; c = await c.continue()) {
+    const p = c.value;
+    if (p.payerSalt === undefined && p.endorsement === undefined) {
+      const payerSalt = newPayerSalt();
+      await c.update({ ...p, payerSalt });
+      salts.set(p.id, payerSalt);
+    } else if (p.payerSalt !== undefined) salts.set(p.id, p.payerSalt);
+  }
+  for (let c = await tx.objectStore("outbox").openCursor(); c; c = await c.continue()) {
+    const item = c.value;
+    const body = item.body as Record<string, Json> | null;
+    const salt = item.purchaseId === undefined ? undefined : salts.get(item.purchaseId);
+    if (
+      item.type === "InquiryPayment" &&
+      salt &&
+      body &&
+      typeof body === "object" &&
+      !("payerSalt" in body)
+    ) {
+      await c.update({ ...item, body: { ...body, payerSalt: salt } });
+    }
+  }
+}
 
 export function openWalletDb(name = DB_NAME): Promise<WalletDatabase> {
   return openDB<WalletDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, transaction) {
       if (oldVersion < 1) {
         db.createObjectStore("keys", { keyPath: "id" });
         db.createObjectStore("meta", { keyPath: "id" });
@@ -164,6 +212,8 @@ export function openWalletDb(name = DB_NAME): Promise<WalletDatabase> {
         purchases.createIndex("byState", "status");
         purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
       }
+      // Schema 2 → 3 only: a database made at 1 or less has no purchases to fill in.
+      if (oldVersion === 2) void addPayerSalts(transaction);
     },
   });
 }

@@ -17,8 +17,9 @@ import {
   DELIVERY_RETRY_GRACE_MS,
   type DirectoryClient,
   type FetchLike,
+  type OrderRegistrationFacts,
+  payerTag,
   QuickPayError,
-  type RegistrationFacts,
   type ReplyOf,
   type SignedEndorsement,
   type SignedOrder,
@@ -57,15 +58,22 @@ export function registerOrderId(orderDigest: string): string {
   return `ro_${orderDigest.slice(0, 40)}`;
 }
 
-/** Inquiry Payment's outbox item, queued when the person approves. Its deadline is the order's expiry. */
+/**
+ * Inquiry Payment's outbox item, queued when the person approves. Its deadline is the order's expiry.
+ * Its body carries the purchase's payer salt, for the broker only (the Paycard module sends it).
+ */
 export function inquiryItem(p: StoredPurchase, now: Date): OutboxItem {
   const order = p.signedOrder.order;
+  if (p.payerSalt === undefined) {
+    throw new QuickPayError("internal", `purchase ${p.id} has no payer salt to give its broker`);
+  }
   const args: InquiryArgs = {
     orderDigest: p.orderDigest,
     vendorId: order.vendorId,
     amount: order.amount,
     kind: order.kind,
     orderExpiresAt: order.expiresAt,
+    payerSalt: p.payerSalt,
   };
   return newOutboxItem("InquiryPayment", args as unknown as Json, p.inquiryMessageId, now, {
     purchaseId: p.id,
@@ -103,10 +111,14 @@ export function purchaseSteps(deps: PurchaseStepDeps): {
       }
       const card = await deps.db.get("paycards", p.paycardId);
       if (!card) throw new QuickPayError("no_paycard", "the Paycard chosen for this purchase was removed");
-      const got = await deps.paycards.inquirePayment(card, {
-        ...(item.body as unknown as InquiryArgs),
-        messageId: item.id,
-      });
+      const args = item.body as unknown as InquiryArgs;
+      const payerSalt = args.payerSalt ?? p.payerSalt;
+      if (payerSalt === undefined) {
+        throw new QuickPayError("internal", `purchase ${p.id} has no payer salt to give its broker`);
+      }
+      const meta = await deps.db.get("meta", "wallet");
+      if (!meta) throw new QuickPayError("not_registered", "the wallet has no identity yet");
+      const got = await deps.paycards.inquirePayment(card, { ...args, payerSalt, messageId: item.id });
       // The directory being away (host_unreachable) is a failure like any other: retried.
       const broker = await deps.directory.active(got.endorsement.endorsement.brokerId, "broker");
       await verifyEndorsement(
@@ -116,6 +128,9 @@ export function purchaseSteps(deps: PurchaseStepDeps): {
           vendorId: order.vendorId,
           amount: order.amount,
           brokerId: got.brokerId,
+          kind: order.kind,
+          // The tag the host will open with this wallet's id and salt in Register Order.
+          payerTag: payerTag(meta.walletId, payerSalt),
         },
         broker,
         deps.now(),
@@ -173,11 +188,15 @@ export function purchaseSteps(deps: PurchaseStepDeps): {
         status: "delivered",
         receipt: { content: delivered.content, deliveredAt: delivered.deliveredAt },
       });
-      const facts: RegistrationFacts = {
+      // The salt opens the endorsement's payer tag to the host (and to no one else: this message goes
+      // to the host only). A purchase endorsed without a tag (before schema 3) registers without it.
+      const opensTag = p.payerSalt !== undefined && p.endorsement?.endorsement.payerTag !== undefined;
+      const facts: OrderRegistrationFacts = {
         orderDigest: p.orderDigest,
         commitId: delivered.commitId,
         vendorId: p.vendorId,
         amount: p.signedOrder.order.amount,
+        ...(opensTag ? { payerSalt: p.payerSalt } : {}),
       };
       await write.queue(
         newOutboxItem("RegisterOrder", facts as unknown as Json, registerOrderId(p.orderDigest), write.now, {

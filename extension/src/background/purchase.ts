@@ -11,6 +11,7 @@ import {
   type FetchLike,
   newId,
   newMessageId,
+  newPayerSalt,
   orderDigest,
   type PayProgress,
   type PayResult,
@@ -90,6 +91,9 @@ export class PurchaseEngine {
       paycardId: card.paycardId,
       moduleId: card.moduleId,
       inquiryMessageId: newMessageId(),
+      // Fresh per purchase, kept in this record: the broker tags the endorsement with it, and the
+      // host counts this wallet's Register Order only when it opens that tag (DESIGN §4.2.2).
+      payerSalt: newPayerSalt(),
       status: "confirming",
       deliveryFailures: 0,
       registered: false,
@@ -227,8 +231,16 @@ export class PurchaseEngine {
     }
     const approved = p.status === "confirming";
     if (approved) {
-      await tx.objectStore("purchases").put({ ...p, status: "paying", updatedAt: now.toISOString() });
-      const item = inquiryItem(p, now);
+      // The salt is in the record before Inquiry Payment is queued (a record of an older schema
+      // without one gets it here, in the same transaction as the outbox item that carries it).
+      const paying: StoredPurchase = {
+        ...p,
+        payerSalt: p.payerSalt ?? newPayerSalt(),
+        status: "paying",
+        updatedAt: now.toISOString(),
+      };
+      await tx.objectStore("purchases").put(paying);
+      const item = inquiryItem(paying, now);
       if (!(await tx.objectStore("outbox").get(item.id))) await tx.objectStore("outbox").put(item);
     }
     await tx.done;

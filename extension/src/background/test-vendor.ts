@@ -5,7 +5,7 @@
  */
 import http from "node:http";
 import { generateKeyPair, type MoneyWire } from "@quickpay/protocol";
-import { createVendorHandlers, type Item, registerVendor } from "@quickpay/vendor-sdk";
+import { createVendorHandlers, type Item, originProofResponse, registerVendor } from "@quickpay/vendor-sdk";
 
 export interface TestItem extends Item {
   body: string;
@@ -49,13 +49,14 @@ function serve(handle: (req: Request) => Promise<Response>): Promise<http.Server
 export async function startTestVendor(hostUrl: string, items: TestItem[]): Promise<TestVendor> {
   const catalog = new Map(items.map((i) => [i.id, i]));
   let handle: ((req: Request) => Promise<Response | null>) | undefined;
+  const keys = generateKeyPair();
   const server = await serve(async (req) => {
-    const response = handle ? await handle(req) : null;
+    // The origin proof is served from the key alone, so the host can fetch it while registering.
+    const response = handle ? await handle(req) : originProofResponse(req, keys.publicKey);
     return response ?? new Response(null, { status: 404 });
   });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const endpoint = `${url}/quickpay`;
-  const keys = generateKeyPair();
   const vendorId = await registerVendor(hostUrl, keys, { name: "Test Vendor", origins: [url], endpoint });
   const handlers = createVendorHandlers<TestItem>({
     vendorId,

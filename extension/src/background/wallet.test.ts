@@ -22,6 +22,7 @@ import {
   OrderStatus,
   orderStatusPath,
   parseMoney,
+  payerTag,
   QuickPayError,
   wordsFor,
 } from "@quickpay/protocol";
@@ -84,9 +85,13 @@ function fault(path: string, stage: Fault["stage"], effect: Fault["effect"]): Fa
 
 const never = () => new Promise<never>(() => {});
 
+/** Every request the Wallet sent: where to, and its body (to see who is told what). */
+const wire: { url: string; body: string }[] = [];
+
 /** The real network, with the faults a test armed (each applies to one request, in order). */
 const faultyFetch: FetchLike = async (input, init) => {
   const url = String(input);
+  wire.push({ url, body: typeof init?.body === "string" ? init.body : "" });
   const index = faults.findIndex((f) => new URL(url).pathname.endsWith(f.path));
   if (index < 0) return fetch(input, init);
   const [f] = faults.splice(index, 1);
@@ -317,6 +322,41 @@ describe("the Wallet engine against real players", () => {
     expect(status.order?.from).toBe((await w.db.get("meta", "wallet"))!.walletId);
   });
 
+  it("gives the purchase's payer salt to the bank and the host only, and the bank's tag opens with it", async () => {
+    const stored = await w.purchases.get(firstPurchase.id);
+    const salt = stored.payerSalt!;
+    expect(salt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const walletId = (await w.db.get("meta", "wallet"))!.walletId;
+    expect(stored.endorsement?.endorsement).toMatchObject({
+      kind: "micro",
+      payerTag: payerTag(walletId, salt),
+    });
+    const told = wire.filter((r) => r.body.includes(salt)).map((r) => new URL(r.url));
+    expect(new Set(told.map((u) => u.pathname))).toEqual(new Set([INQUIRY, REGISTER_ORDER]));
+    for (const u of told) expect([new URL(bank.url).origin, new URL(host.url).origin]).toContain(u.origin);
+    // The shop saw the order and the endorsement (with the tag), never the salt or the wallet's id.
+    const toShop = wire.filter((r) => r.url.startsWith(shop.url));
+    expect(toShop.length).toBeGreaterThan(0);
+    for (const r of toShop) {
+      expect(r.body).not.toContain(salt);
+      expect(r.body).not.toContain(walletId);
+    }
+    // What anyone (the vendor too) may read of the order at the host names neither the salt nor the wallet.
+    const publicView = await fetch(endpointUrl(host.url, orderStatusPath(firstPurchase.digest))).then((r) =>
+      r.text(),
+    );
+    expect(publicView).toContain(firstPurchase.digest);
+    expect(publicView).not.toContain(salt);
+    expect(publicView).not.toContain(walletId);
+    // Nor does the page: the result it got and the history it may read carry no salt.
+    expect(JSON.stringify(await w.engine.outcome(firstPurchase.id, shop.url))).not.toContain(salt);
+    expect(JSON.stringify(await w.handlers["history.page"]({ limit: 100 }))).not.toContain(salt);
+    // Each purchase has its own salt.
+    const all = await w.db.getAll("purchases");
+    const salts = all.map((p) => p.payerSalt).filter((x) => x !== undefined);
+    expect(new Set(salts).size).toBe(salts.length);
+  });
+
   it("closing the confirmation window declines; the history says so in words", async () => {
     const id = await w.engine.startPurchase(shop.url, "article-2");
     const windowId = (await w.purchases.get(id)).windowId!;
@@ -470,13 +510,27 @@ describe("the Wallet engine against real players", () => {
         const id = await dying.engine.startPurchase(shop.url, "article-2");
         await dying.engine.decide(id, true);
         await death.hit;
+        // The salt was in IndexedDB, with the purchase and its Inquiry Payment, before that was sent.
+        const salt = (await dying.purchases.get(id)).payerSalt!;
+        expect(salt).toBeDefined();
         // The dying worker holds that request forever; the next worker starts from IndexedDB alone.
         w = await restart(dying);
         const result = await w.engine.outcome(id, shop.url);
         expect(result.status).toBe("delivered");
         await settle(w);
         const stored = await w.purchases.get(id);
-        expect(stored).toMatchObject({ status: "delivered", registered: true });
+        expect(stored).toMatchObject({ status: "delivered", registered: true, payerSalt: salt });
+        // The next worker sent the same salt: the bank's tag opens with it, and Register Order carried it.
+        const walletId = (await w.db.get("meta", "wallet"))!.walletId;
+        expect(stored.endorsement?.endorsement.payerTag).toBe(payerTag(walletId, salt));
+        const registered = wire.filter(
+          (r) => r.url.endsWith(REGISTER_ORDER) && r.body.includes(stored.orderDigest),
+        );
+        expect(registered.length).toBeGreaterThan(0);
+        for (const r of registered) expect(r.body).toContain(salt);
+        const asked = wire.filter((r) => r.url.endsWith(INQUIRY) && r.body.includes(stored.orderDigest));
+        expect(asked.length).toBeGreaterThan(0);
+        for (const r of asked) expect(JSON.parse(r.body).body.payerSalt).toBe(salt);
         expect(await availableMicros(w)).toBe(before - ONE_CENT);
         expect((await hostStatus(result.orderDigest)).order?.from).toBe(
           (await w.db.get("meta", "wallet"))!.walletId,

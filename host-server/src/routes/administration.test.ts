@@ -110,17 +110,17 @@ describe("Register Vendor and the directory by origin", () => {
     expect((await get(`${t.host.url}/v1/directory`)).json.error.code).toBe("invalid_request");
   });
 
-  it("refuses another vendor claiming a registered origin", async () => {
+  it("refuses another vendor claiming a registered origin: the origin does not list its key", async () => {
     const thief = makePlayer("vendor");
     const env = await envelope(thief, "RegisterVendor", {
       publicKey: thief.publicKey,
       name: "Thief",
       origins: [t.origin],
-      endpoint: "http://127.0.0.1:9/x",
+      endpoint: `${t.origin}/x`,
     });
     expect(await post(`${t.host.url}/v1/register-vendor`, env)).toMatchObject({
-      status: 409,
-      json: { error: { code: "conflict" } },
+      status: 403,
+      json: { error: { code: "origin_not_proven", details: { origin: t.origin, reason: "key_not_listed" } } },
     });
     expect((await get(`${t.host.url}/v1/directory/${thief.id}`)).status).toBe(404);
   });

@@ -10,6 +10,8 @@ import {
   playerIdFor,
   QuickPayError,
   sha256Hex,
+  type VendorKeyRotation,
+  verifyVendorKeyRotation,
 } from "@quickpay/protocol";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -23,6 +25,28 @@ export const DIRECTORY_MAX_AGE_S = 60;
 
 export function toDirectoryEntry(p: PlayerRecord): DirectoryEntry {
   return DirectoryEntry.parse(p);
+}
+
+/**
+ * A key rotation is the old vendor's signature over the new key (protocol's
+ * `vendorKeyRotationStatement`), checked against the old key in the directory. The store re-checks
+ * that the old player is a vendor inside the transaction.
+ */
+async function checkRotation(
+  ctx: HostContext,
+  rotation: VendorKeyRotation,
+  vendorId: string,
+  publicKey: string,
+): Promise<void> {
+  if (rotation.from === vendorId) {
+    throw new QuickPayError("invalid_request", "a vendor key rotates to another vendor key, not to itself");
+  }
+  const old = await ctx.store.getPlayer(rotation.from);
+  if (!old) throw new QuickPayError("unknown_player", `${rotation.from} is not in the directory`);
+  if (old.kind !== "vendor") throw new QuickPayError("forbidden", `${rotation.from} is not a vendor`);
+  if (!(await verifyVendorKeyRotation(rotation, old.publicKey, publicKey))) {
+    throw new QuickPayError("bad_signature", `the rotation is not signed by ${rotation.from}'s key`);
+  }
 }
 
 /** The host itself is in its own directory, so `h_…` resolves like any other player id. */
@@ -68,6 +92,19 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
     async (envelope, raw, request) => {
       const body = envelope.body;
       const vendorId = await authenticateSelfSigned(ctx, "vendor", raw, body.publicKey, request.ip);
+      const origins = [...new Set(body.origins)];
+      ctx.originProver.assertClaimable(origins, body.endpoint);
+      if (body.rotation) await checkRotation(ctx, body.rotation, vendorId, body.publicKey);
+      const existing = await ctx.store.getPlayer(vendorId);
+      // A suspended key (by the operator, or rotated out) registers nothing more: otherwise a rotated-out
+      // key could prove an origin that still lists it during the change-over and take it back.
+      if (existing?.status === "suspended") {
+        throw new QuickPayError("suspended", `${vendorId} is suspended; it may not register again`);
+      }
+      // Origins this key already holds stay proven; every other one is fetched now, whoever holds it.
+      const held = new Set(existing?.origins ?? []);
+      const unproven = origins.filter((o) => !held.has(o));
+      await ctx.originProver.prove(unproven, body.publicKey);
       const at = ctx.now().toISOString();
       const player: PlayerRecord = {
         id: vendorId,
@@ -77,15 +114,27 @@ export function administrationRoutes(app: HostApp, ctx: HostContext): void {
         registeredAt: at,
         name: body.name,
         endpoint: body.endpoint,
-        origins: [...new Set(body.origins)],
+        origins,
       };
-      await commit(ctx, {
-        from: vendorId,
-        messageId: envelope.id,
-        fingerprint: fingerprintOf(raw),
-        at,
-        effect: { kind: "registerPlayer", player },
-      });
+      const rotatedFrom = body.rotation?.from;
+      if (rotatedFrom) ctx.directory.forget(rotatedFrom);
+      try {
+        await commit(ctx, {
+          from: vendorId,
+          messageId: envelope.id,
+          fingerprint: fingerprintOf(raw),
+          at,
+          effect: {
+            kind: "registerPlayer",
+            player,
+            ...(unproven.length > 0 ? { takeOrigins: unproven } : {}),
+            ...(rotatedFrom ? { rotatedFrom } : {}),
+          },
+        });
+      } finally {
+        // The old key is suspended now: no request may still act on its cached entry.
+        if (rotatedFrom) ctx.directory.forget(rotatedFrom);
+      }
       return { vendorId };
     },
     ["administration"],

@@ -1,7 +1,7 @@
 /** Register Commit / Delivery / Order (single and batched) and the order status, over real HTTP. */
 import { newId, sha256Hex } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { endorsed, envelope, get, makePlayer, post, startTestHost } from "../test-kit";
+import { endorsed, envelope, get, makePlayer, post, registerVendorAt, startTestHost } from "../test-kit";
 
 let t: Awaited<ReturnType<typeof startTestHost>>;
 beforeAll(async () => {
@@ -125,15 +125,7 @@ describe("refusals change nothing", () => {
         .code,
     ).toBe("forbidden");
     const other = makePlayer("vendor");
-    await post(
-      url("/v1/register-vendor"),
-      await envelope(other, "RegisterVendor", {
-        publicKey: other.publicKey,
-        name: "Other",
-        origins: ["http://other-shop.test"],
-        endpoint: "http://127.0.0.1:9/",
-      }),
-    );
+    expect((await registerVendorAt(t.host.url, other, { name: "Other" })).status).toBe(200);
     expect(
       (await post(url("/v1/register-delivery"), await envelope(other, "RegisterDelivery", facts))).json.error
         .code,

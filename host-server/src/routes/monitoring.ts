@@ -8,6 +8,7 @@ import {
   Digest,
   type Envelope,
   formatMoney,
+  type OrderRegistrationFacts,
   OrderStatus,
   parseMoney,
   QuickPayError,
@@ -60,6 +61,14 @@ function factsRegistration(side: RegistrationSide, facts: RegistrationFacts): Re
     vendorId: facts.vendorId,
     amount: parseMoney(facts.amount),
   };
+}
+
+/** The wallet's side: its facts, and the salt that opens the endorsement's payer tag (when sent). */
+function orderRegistration(facts: OrderRegistrationFacts): RegistrationInput {
+  const { payerSalt, ...rest } = facts;
+  const r = factsRegistration("order", rest);
+  if (payerSalt !== undefined) r.payerSalt = payerSalt;
+  return r;
 }
 
 function assertOwnDeliveries(sender: PlayerRecord, deliveries: RegistrationFacts[]): void {
@@ -176,7 +185,7 @@ export function monitoringRoutes(app: HostApp, ctx: HostContext): void {
     "RegisterOrder",
     async (envelope, raw) => {
       const sender = await authenticate(ctx, { type: "RegisterOrder", from: "wallet" }, raw);
-      const [registered] = await record(ctx, sender, raw, [factsRegistration("order", envelope.body)]);
+      const [registered] = await record(ctx, sender, raw, [orderRegistration(envelope.body)]);
       return registered!;
     },
     tags,
@@ -186,7 +195,7 @@ export function monitoringRoutes(app: HostApp, ctx: HostContext): void {
     "RegisterOrderBatch",
     async (envelope, raw) => {
       const sender = await authenticate(ctx, { type: "RegisterOrderBatch", from: "wallet" }, raw);
-      const registrations = envelope.body.orders.map((o) => factsRegistration("order", o));
+      const registrations = envelope.body.orders.map(orderRegistration);
       return { registered: await record(ctx, sender, raw, registrations) };
     },
     tags,

@@ -74,7 +74,7 @@ describe("operations", () => {
       amount: { value: "0.02" },
     });
     expect(view.json.status).toMatchObject({ agree: false, flagged: true });
-    expect(view.json).toMatchObject({ revoke: null, settlement: null });
+    expect(view.json).toMatchObject({ revokes: [], settlements: [] });
     const players = await get(url("/v1/admin/players?kind=vendor"), t.operator);
     expect(players.json.players.map((p: { id: string }) => p.id)).toEqual([t.vendor.id]);
     expect((await get(url("/v1/admin/settlements"), t.operator)).json).toEqual({ settlements: [] });

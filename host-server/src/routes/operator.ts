@@ -37,7 +37,7 @@ export function operatorRoutes(app: HostApp, ctx: HostContext): void {
     async (request, reply) => {
       const order = await ctx.store.getOrder(request.params.digest);
       reply.header("cache-control", "no-store");
-      if (order.registrations.length === 0 && !order.revoke && !order.settlement) {
+      if (order.registrations.length === 0 && order.revokes.length === 0 && order.settlements.length === 0) {
         throw new QuickPayError("not_found", `the host knows nothing of order ${request.params.digest}`);
       }
       return wireMoney({ ...order, status: orderStatusOf(order) });

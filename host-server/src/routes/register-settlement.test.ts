@@ -71,11 +71,9 @@ describe.each(["sqlite", "postgres"] as const)("Register Settlement (%s)", (stor
     const refused = await settleWithHost(a.orderDigest);
     expect(refused.json.results[0]).toMatchObject({ status: "rejected", code: "already_settled" });
     const view = await get(url(`/v1/admin/orders/${a.orderDigest}`), t.operator);
-    expect(view.json.settlement).toMatchObject({
-      path: "broker",
-      brokerId: t.broker.id,
-      vendorId: t.vendor.id,
-    });
+    expect(view.json.settlements).toMatchObject([
+      { path: "broker", brokerId: t.broker.id, vendorId: t.vendor.id },
+    ]);
     expect(await fetchApprovals()).not.toContain(a.orderDigest);
   });
 
@@ -90,7 +88,7 @@ describe.each(["sqlite", "postgres"] as const)("Register Settlement (%s)", (stor
     );
     expect(reply.json).toMatchObject({ recorded: [], alreadySettled: [a.orderDigest], rejected: [] });
     const view = await get(url(`/v1/admin/orders/${a.orderDigest}`), t.operator);
-    expect(view.json.settlement).toMatchObject({ path: "host" });
+    expect(view.json.settlements).toMatchObject([{ path: "host" }]);
   });
 
   it("rejects digests this broker never registered, and another vendor's", async () => {
@@ -162,7 +160,7 @@ describe.each(["sqlite", "postgres"] as const)("Register Settlement (%s)", (stor
       }),
     );
     expect(r4).toMatchObject({ status: 403, json: { error: { code: "forbidden" } } });
-    expect((await get(url(`/v1/admin/orders/${a.orderDigest}`), t.operator)).json.settlement).toBeNull();
+    expect((await get(url(`/v1/admin/orders/${a.orderDigest}`), t.operator)).json.settlements).toEqual([]);
   });
 
   it("settles an order exactly once when Register Settlement and Settle With Host race", async () => {

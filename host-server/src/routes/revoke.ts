@@ -1,9 +1,12 @@
 /**
- * §4.2.4 Register Revoke (Broker → Host): the host records the revoke, posts a revoke alert to the
- * vendor's mailbox in the same transaction (so a forged revoke is seen at once) and a refund notice
- * to the wallet that registered the order, when one did.
+ * §4.2.4 Register Revoke (Broker → Host): the host records the revoke — each broker's revoke of a
+ * digest is its own record, and the vote counts only the one from the broker named in the order's
+ * endorsement (store/rules.ts), so a rogue broker's revoke decides nothing, even one sent before the
+ * endorsing broker's commit side is registered — posts a revoke alert to the vendor's mailbox in the
+ * same transaction (so a forged revoke is seen at once) and a refund notice to the wallet that paid
+ * for this broker's endorsement of the order, when that endorsement and the wallet registered.
  */
-import { parseMoney, QuickPayError, type RevokeAlert } from "@quickpay/protocol";
+import { parseMoney, type RevokeAlert } from "@quickpay/protocol";
 import { authenticate, fingerprintOf } from "../auth";
 import type { HostContext } from "../context";
 import { commit, envelopeRoute, type HostApp } from "./define";
@@ -15,11 +18,8 @@ export function revokeRoutes(app: HostApp, ctx: HostContext): void {
     async (envelope, raw) => {
       const broker = await authenticate(ctx, { type: "RegisterRevoke", from: "broker" }, raw);
       const body = envelope.body;
-      const known = await ctx.store.getOrder(body.orderDigest);
-      const commits = known.registrations.filter((r) => r.side === "commit");
-      if (commits.length > 0 && !commits.some((r) => r.from === broker.id)) {
-        throw new QuickPayError("forbidden", `order ${body.orderDigest} was endorsed by another broker`);
-      }
+      // Refused in the transaction (rules.ts, decideRevoke): `revoked` (this broker's second revoke of
+      // the digest) or `mismatch` (it names another commitment than the one this broker registered).
       const at = ctx.now().toISOString();
       const alert: RevokeAlert = {
         orderDigest: body.orderDigest,
@@ -46,7 +46,8 @@ export function revokeRoutes(app: HostApp, ctx: HostContext): void {
           alert: { to: { playerId: body.vendorId }, kind: "RevokeAlert", body: alert },
         },
       });
-      // The refund notice is a hint to the shopper; an order no wallet registered simply has none.
+      // The refund notice is a hint to the shopper; an order no wallet registered for this broker's
+      // endorsement (or that this broker has not endorsed with the host) simply has none.
       await ctx.queue.submit({
         from: broker.id,
         messageId: `${raw.id}.refund`,
@@ -54,7 +55,11 @@ export function revokeRoutes(app: HostApp, ctx: HostContext): void {
         at,
         effect: {
           kind: "post",
-          mail: { to: { walletOfOrder: body.orderDigest }, kind: "RefundNotice", body: alert },
+          mail: {
+            to: { walletOfOrder: body.orderDigest, endorsedBy: broker.id },
+            kind: "RefundNotice",
+            body: alert,
+          },
         },
       });
       return result;

@@ -49,7 +49,7 @@ describe("several hosts on one database", () => {
       `${t.host.url}/v1/register-commit`,
       await envelope(t.broker, "RegisterCommit", { endorsement: o.endorsement }),
     );
-    await post(`${second.url}/v1/register-order`, await envelope(t.wallet, "RegisterOrder", o.facts));
+    await post(`${second.url}/v1/register-delivery`, await envelope(t.vendor, "RegisterDelivery", o.facts));
     const replies = await Promise.all(
       [t.host.url, second.url].map(async (u) =>
         post(

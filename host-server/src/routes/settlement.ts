@@ -1,8 +1,11 @@
 /**
  * §4.2.2 Settle With Host: for orders the broker refused or did not answer, the host approves by
- * majority vote. Approvals are prepared (and signed with the host key) from a read, then the store
- * re-checks each inside the transaction, records the settlement and posts the approval to the
- * broker's mailbox — so each order is settled at most once, even with several host processes.
+ * majority vote over the endorsement the vendor presents (verified here against the directory key of
+ * the broker it names) or, without one, the one its broker registered (rules.ts). Approvals are
+ * prepared (and signed with the host key) from a read, then the store re-checks each inside the
+ * transaction — including that the endorsing broker is still active — records the settlement and
+ * posts the approval to the broker's mailbox, so each order is settled at most once per broker,
+ * even with several host processes.
  */
 import {
   assertEndorsementSignature,
@@ -17,7 +20,7 @@ import {
 } from "@quickpay/protocol";
 import { authenticate, fingerprintOf } from "../auth";
 import type { HostContext } from "../context";
-import { decideSettlement } from "../store/rules";
+import { decideSettlement, voteEndorsement } from "../store/rules";
 import type { SettleItem } from "../store/types";
 import { commit, envelopeRoute, type HostApp } from "./define";
 
@@ -48,13 +51,16 @@ async function prepare(
       return { orderDigest: o.orderDigest, status: "rejected", code: "bad_signature", reason: problem };
   }
   const known = await ctx.store.getOrder(o.orderDigest);
+  const presented = o.endorsement?.endorsement;
+  const choice = voteEndorsement(o.orderDigest, known.registrations, presented);
   const decision = decideSettlement({
     orderDigest: o.orderDigest,
     vendorId,
     registrations: known.registrations,
-    presentedEndorsement: o.endorsement?.endorsement,
-    revoked: known.revoke !== null,
-    settled: known.settlement !== null,
+    presentedEndorsement: presented,
+    revokes: known.revokes,
+    settlements: known.settlements,
+    brokerStatus: choice.ok ? (await ctx.store.getPlayer(choice.endorsement.brokerId))?.status : undefined,
   });
   const item: SettleItem = { orderDigest: o.orderDigest };
   if (o.endorsement) item.presentedEndorsement = o.endorsement;

@@ -46,14 +46,16 @@ export function describeSettleContract(fresh: () => Promise<HostStore>): void {
           { orderDigest: digest, status: "rejected", code: "already_settled", reason: expect.any(String) },
         ],
       });
-      expect((await store.getOrder(digest)).settlement).toMatchObject({
-        orderDigest: digest,
-        vendorId: vendor.id,
-        brokerId: broker.id,
-        path: "host",
-        settledAt: at(7),
-        amount: usd(10_000),
-      });
+      expect((await store.getOrder(digest)).settlements).toMatchObject([
+        {
+          orderDigest: digest,
+          vendorId: vendor.id,
+          brokerId: broker.id,
+          path: "host",
+          settledAt: at(7),
+          amount: usd(10_000),
+        },
+      ]);
       const mail = await store.fetchMessages(broker.id, undefined, 10);
       expect(mail.map((m) => [m.kind, m.body])).toEqual([["SettlementApproval", { approved: digest }]]);
       expect((await store.listSettlements()).map((s) => s.orderDigest)).toEqual([digest]);
@@ -121,7 +123,7 @@ export function describeSettleContract(fresh: () => Promise<HostStore>): void {
         }),
       ]);
       expect(result(o)).toMatchObject({ results: [{ status: "rejected", code: "mismatch" }] });
-      expect((await store.getOrder(digest)).settlement).toBeNull();
+      expect((await store.getOrder(digest)).settlements).toEqual([]);
     });
 
     it("settles each order at most once under concurrent requests", async () => {
@@ -183,15 +185,17 @@ export function describeSettleContract(fresh: () => Promise<HostStore>): void {
       ).toMatchObject({
         recorded: [ids.digest],
       });
-      expect((await store.getOrder(ids.digest)).settlement).toMatchObject({
-        orderDigest: ids.digest,
-        vendorId: ids.vendor.id,
-        brokerId: ids.broker.id,
-        commitId: `c_${ids.digest.slice(0, 20)}`,
-        amount: usd(10_000),
-        path: "broker",
-        settledAt: at(9),
-      });
+      expect((await store.getOrder(ids.digest)).settlements).toMatchObject([
+        {
+          orderDigest: ids.digest,
+          vendorId: ids.vendor.id,
+          brokerId: ids.broker.id,
+          commitId: `c_${ids.digest.slice(0, 20)}`,
+          amount: usd(10_000),
+          path: "broker",
+          settledAt: at(9),
+        },
+      ]);
       const [settle] = await store.apply([
         write(ids.vendor.id, {
           kind: "settle",
@@ -223,14 +227,14 @@ export function describeSettleContract(fresh: () => Promise<HostStore>): void {
         alreadySettled: [ids.digest],
         rejected: [{ orderDigest: unregistered, code: "not_registered" }],
       });
-      expect((await store.getOrder(ids.digest)).settlement).toMatchObject({ path: "host" });
+      expect((await store.getOrder(ids.digest)).settlements).toMatchObject([{ path: "host" }]);
       const [o2, o3] = await store.apply([
         registerSettlement({ broker: otherBroker, vendor: theirs.vendor }, [theirs.digest]),
         registerSettlement({ broker: theirs.broker, vendor: ids.vendor }, [theirs.digest]),
       ]);
       expect(result(o2)).toMatchObject({ recorded: [], rejected: [{ code: "not_registered" }] });
       expect(result(o3)).toMatchObject({ recorded: [], rejected: [{ code: "mismatch" }] });
-      expect((await store.getOrder(theirs.digest)).settlement).toBeNull();
+      expect((await store.getOrder(theirs.digest)).settlements).toEqual([]);
     });
 
     it("settles an order once when Register Settlement and Settle With Host race", async () => {

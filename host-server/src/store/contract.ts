@@ -4,7 +4,21 @@
  * empty, migrated store; the suite closes every store it made.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { at, fakeDigest, fakeId, player, reg, result, seed, usd, write } from "./contract-fixtures";
+import {
+  at,
+  describeExactlyOnce,
+  fakeDigest,
+  fakeId,
+  player,
+  reg,
+  result,
+  seed,
+  storeReceiver,
+  usd,
+  write,
+} from "./contract-fixtures";
+import { describePlayerContract } from "./contract-players";
+import { describeRolesContract } from "./contract-roles";
 import { describeSettleContract } from "./contract-settle";
 import type { HostStore, MailInput } from "./types";
 
@@ -152,8 +166,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Hos
       ]);
       expect(order.registrations[0]?.endorsement?.endorsement.orderDigest).toBe(digest);
       expect(order.registrations[1]?.amount).toEqual(usd(10_000));
-      expect(order.revoke).toBeNull();
-      expect(order.settlement).toBeNull();
+      expect(order.revokes).toEqual([]);
+      expect(order.settlements).toEqual([]);
       expect(await store.listOrderDigests()).toEqual([digest]);
     });
 
@@ -215,11 +229,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Hos
         reason: "customer asked",
       };
       const alert: MailInput = { to: { playerId: ids.vendor.id }, kind: "RevokeAlert", body: { digest } };
+      await store.apply([
+        write(ids.broker.id, { kind: "register", registrations: [reg("commit", digest, ids)] }),
+      ]);
       const [o] = await store.apply([write(ids.broker.id, { kind: "revoke", revoke, alert }, { at: at(5) })]);
       expect(result(o)).toEqual({ orderDigest: digest, revokedAt: at(5) });
       const [again] = await store.apply([write(ids.broker.id, { kind: "revoke", revoke, alert })]);
       expect(again).toMatchObject({ status: "refused", code: "revoked" });
-      expect((await store.getOrder(digest)).revoke).toMatchObject({ ...revoke, revokedAt: at(5) });
+      expect((await store.getOrder(digest)).revokes).toEqual([
+        { ...revoke, messageId: expect.any(String), revokedAt: at(5) },
+      ]);
       const mail = await store.fetchMessages(ids.vendor.id, undefined, 10);
       expect(mail.map((m) => [m.kind, m.from, m.body])).toEqual([["RevokeAlert", ids.broker.id, { digest }]]);
     });
@@ -253,6 +272,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Hos
     });
 
     describeSettleContract(fresh);
+    describePlayerContract(fresh);
+    describeRolesContract(fresh);
+
+    // The same cases the broker kit's routes and the vendor SDK's endpoints run over HTTP.
+    describeExactlyOnce(name, () => storeReceiver(fresh));
 
     it("keeps meta insert-if-absent and counts rows", async () => {
       const store = await fresh();

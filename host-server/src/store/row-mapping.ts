@@ -41,6 +41,7 @@ export function toRegistration(r: Row, decodeJson: DecodeJson): StoredRegistrati
   };
   if (present(r.endorsement))
     reg.endorsement = decodeJson(r.endorsement) as StoredRegistration["endorsement"];
+  if (present(r.payer_salt)) reg.payerSalt = r.payer_salt as string;
   return reg;
 }
 

@@ -4,8 +4,14 @@
  * (DESIGN §4.2.2).
  */
 import type { Endorsement, ErrorCode, Money, RegistrationSide } from "@quickpay/protocol";
-import { parseMoney } from "@quickpay/protocol";
-import type { RegistrationInput, SettlementRecord, StoredRegistration } from "./types";
+import { parseMoney, payerTag } from "@quickpay/protocol";
+import type {
+  PlayerStatus,
+  RegistrationInput,
+  RevokeRecord,
+  SettlementRecord,
+  StoredRegistration,
+} from "./types";
 
 export function sameAmount(a: Money, b: Money): boolean {
   return a.currency === b.currency && a.micros === b.micros;
@@ -24,12 +30,28 @@ export function isFlagged(incoming: RegistrationInput, earlier: readonly Registr
   return earlier.some((r) => !registrationsAgree(incoming, r));
 }
 
-/** The first registration of each side: what `GET /v1/orders/:digest` shows side by side. */
+/**
+ * The registration of each side that `GET /v1/orders/:digest` shows side by side: the first one of
+ * each side — or, once the registered endorsements name one order's broker (`voteEndorsement`
+ * without a presented one), the first from each party the vote counts: that broker's commitment,
+ * the vendor's delivery, and the wallet that opens its payer tag (none yet: `null`; any wallet, for
+ * an endorsement without a tag). So a rogue broker's commitment or the vendor's own wallet, however
+ * early, is not what the page shows as the order.
+ */
 export function firstBySide(
   registrations: readonly StoredRegistration[],
 ): Record<RegistrationSide, StoredRegistration | null> {
-  const pick = (side: RegistrationSide) => registrations.find((r) => r.side === side) ?? null;
-  return { commit: pick("commit"), delivery: pick("delivery"), order: pick("order") };
+  const digest = registrations[0]?.orderDigest;
+  const choice = digest === undefined ? undefined : voteEndorsement(digest, registrations, undefined);
+  const e = choice?.ok ? choice.endorsement : undefined;
+  const pick = (side: RegistrationSide, counts: (r: StoredRegistration) => boolean = () => true) =>
+    registrations.find((r) => r.side === side && counts(r)) ?? null;
+  if (!e) return { commit: pick("commit"), delivery: pick("delivery"), order: pick("order") };
+  return {
+    commit: pick("commit", (r) => r.from === e.brokerId && r.commitId === e.commitId),
+    delivery: pick("delivery", (r) => r.from === e.vendorId),
+    order: pick("order", (r) => e.payerTag === undefined || opensPayerTag(r, e)),
+  };
 }
 
 /** Every registration of the digest agrees with every other. */
@@ -38,41 +60,66 @@ export function allAgree(registrations: readonly RegistrationInput[]): boolean {
   return first === undefined || registrations.every((r) => registrationsAgree(first, r));
 }
 
-/** The first wallet that registered the order side of a digest: the recipient of "the wallet of order D". */
-export function walletOfOrder(registrations: readonly StoredRegistration[]): string | undefined {
-  return registrations.find((r) => r.side === "order")?.from;
+/** The wallet's registration opens the endorsement's payer tag: `payerTag(from, payerSalt)` is it. */
+export function opensPayerTag(
+  registration: Pick<StoredRegistration, "from" | "payerSalt">,
+  endorsement: Pick<Endorsement, "payerTag">,
+): boolean {
+  return (
+    endorsement.payerTag !== undefined &&
+    registration.payerSalt !== undefined &&
+    payerTag(registration.from, registration.payerSalt) === endorsement.payerTag
+  );
 }
 
-export type SettlementDecision =
-  | { ok: true; endorsement: Endorsement; sides: RegistrationSide[] }
+/** The endorsements registered on the commit side by the broker each names, once per commitment. */
+function registeredEndorsements(registrations: readonly StoredRegistration[]): Endorsement[] {
+  const seen = new Map<string, Endorsement>();
+  for (const r of registrations) {
+    const e = r.side === "commit" ? r.endorsement?.endorsement : undefined;
+    const key = e && `${e.brokerId}\u0000${e.commitId}`;
+    if (e && key && r.from === e.brokerId && !seen.has(key)) seen.set(key, e);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * "The wallet that registered order D" (mailbox): the first wallet whose registration opens the
+ * payer tag of an endorsement its broker registered — so a wallet that merely registered the order
+ * side first (the vendor's own, say) does not receive the shopper's refund notice or the vendor's
+ * memo. While no tagged endorsement is registered (an endorsement from before payer tags, or a
+ * commit side still on its way) it is the first wallet that registered the order side.
+ * `endorsedBy` (a refund notice) narrows it to the endorsements that broker registered: none is no
+ * wallet, so a broker that never endorsed the order cannot send its shopper a refund notice.
+ */
+export function walletOfOrder(
+  registrations: readonly StoredRegistration[],
+  endorsedBy?: string,
+): string | undefined {
+  const endorsements = registeredEndorsements(registrations).filter(
+    (e) => endorsedBy === undefined || e.brokerId === endorsedBy,
+  );
+  if (endorsedBy !== undefined && endorsements.length === 0) return undefined;
+  const tagged = endorsements.filter((e) => e.payerTag !== undefined);
+  const wallets = registrations.filter((r) => r.side === "order");
+  if (tagged.length === 0) return wallets[0]?.from;
+  return wallets.find((r) => tagged.some((e) => opensPayerTag(r, e)))?.from;
+}
+
+export type EndorsementChoice =
+  | { ok: true; endorsement: Endorsement }
   | { ok: false; code: ErrorCode; reason: string };
 
 /**
- * Majority vote (DESIGN §4.2.2): approve when a broker-signed endorsement for the digest exists
- * (registered by its broker or presented by the vendor), it names the requesting vendor, at least two
- * of the three sides registered facts agreeing with it (vendor and amount, and commitment id), and
- * the order is neither revoked nor settled. A side only counts from the party entitled to speak for
- * it: the commit side from the endorsing broker, the delivery side from the vendor itself, the order
- * side from any wallet.
+ * The sides of the vote that registered facts agreeing with `endorsement` (commitment id, vendor and
+ * amount), each counted only from the party entitled to it: the commit side from the endorsing
+ * broker, the delivery side from the vendor it names, the order side from the wallet that opens its
+ * payer tag (none, for an endorsement without a tag).
  */
-export function decideSettlement(input: {
-  orderDigest: string;
-  vendorId: string;
-  registrations: readonly StoredRegistration[];
-  presentedEndorsement?: Endorsement;
-  revoked: boolean;
-  settled: boolean;
-}): SettlementDecision {
-  if (input.settled) return { ok: false, code: "already_settled", reason: "order already settled" };
-  if (input.revoked) return { ok: false, code: "revoked", reason: "order was revoked" };
-  const registered = input.registrations.find((r) => r.side === "commit" && r.endorsement)?.endorsement;
-  const endorsement = registered?.endorsement ?? input.presentedEndorsement;
-  if (!endorsement || endorsement.orderDigest !== input.orderDigest) {
-    return { ok: false, code: "not_registered", reason: "no broker-signed endorsement for this order" };
-  }
-  if (endorsement.vendorId !== input.vendorId) {
-    return { ok: false, code: "forbidden", reason: "the endorsement names another vendor" };
-  }
+export function agreeingSides(
+  endorsement: Endorsement,
+  registrations: readonly StoredRegistration[],
+): RegistrationSide[] {
   const facts = {
     commitId: endorsement.commitId,
     vendorId: endorsement.vendorId,
@@ -83,10 +130,94 @@ export function decideSettlement(input: {
       ? r.from === endorsement.brokerId
       : r.side === "delivery"
         ? r.from === endorsement.vendorId
-        : true;
-  const sides = (["commit", "delivery", "order"] as const).filter((side) =>
-    input.registrations.some((r) => r.side === side && entitled(r) && registrationsAgree(r, facts)),
+        : opensPayerTag(r, endorsement);
+  return (["commit", "delivery", "order"] as const).filter((side) =>
+    registrations.some((r) => r.side === side && entitled(r) && registrationsAgree(r, facts)),
   );
+}
+
+/**
+ * The endorsement one order's vote is about. The one the vendor presents in Settle With Host (its
+ * signature checked by the caller against the directory key of the broker it names) when there is
+ * one; otherwise the one endorsement registered on the commit side by its own broker. When several
+ * brokers registered endorsements of the digest and none is presented, the one that has a majority
+ * (`agreeingSides`), if exactly one has; otherwise `mismatch` — the first to register never decides.
+ */
+export function voteEndorsement(
+  orderDigest: string,
+  registrations: readonly StoredRegistration[],
+  presented: Endorsement | undefined,
+): EndorsementChoice {
+  let candidates = presented ? [presented] : registeredEndorsements(registrations);
+  if (candidates.length > 1) {
+    candidates = candidates.filter((e) => agreeingSides(e, registrations).length >= 2);
+    if (candidates.length !== 1) {
+      return {
+        ok: false,
+        code: "mismatch",
+        reason: "several brokers registered commitments for this order; present the endorsement",
+      };
+    }
+  }
+  const endorsement = candidates[0];
+  if (!endorsement || endorsement.orderDigest !== orderDigest) {
+    return { ok: false, code: "not_registered", reason: "no broker-signed endorsement for this order" };
+  }
+  return { ok: true, endorsement };
+}
+
+export type SettlementDecision =
+  | { ok: true; endorsement: Endorsement; sides: RegistrationSide[] }
+  | { ok: false; code: ErrorCode; reason: string };
+
+/**
+ * Majority vote (DESIGN §4.2.2) over the endorsement `voteEndorsement` picks: approve when it names
+ * the requesting vendor, its broker is active in the directory, at least two of the three sides
+ * registered facts agreeing with it (commitment id, vendor and amount), and the order is neither
+ * revoked nor settled. Each fact counts only from the party entitled to it: the commit side, a
+ * revoke and a settlement from the endorsing broker (for this commitment), the delivery side from the
+ * vendor itself, the order side from the wallet that opens the endorsement's payer tag (none, for an
+ * endorsement without a tag). Another broker's records for the digest are ignored.
+ * `brokerStatus` is the directory status of the endorsement's broker, read in the same transaction.
+ */
+export function decideSettlement(input: {
+  orderDigest: string;
+  vendorId: string;
+  registrations: readonly StoredRegistration[];
+  presentedEndorsement?: Endorsement;
+  revokes: readonly RevokeRecord[];
+  settlements: readonly SettlementRecord[];
+  brokerStatus: PlayerStatus | undefined;
+}): SettlementDecision {
+  const choice = voteEndorsement(input.orderDigest, input.registrations, input.presentedEndorsement);
+  if (!choice.ok) return choice;
+  const endorsement = choice.endorsement;
+  if (endorsement.vendorId !== input.vendorId) {
+    return { ok: false, code: "forbidden", reason: "the endorsement names another vendor" };
+  }
+  const byItsBroker = (r: { brokerId: string; commitId: string }) =>
+    r.brokerId === endorsement.brokerId && r.commitId === endorsement.commitId;
+  if (input.settlements.some((s) => s.brokerId === endorsement.brokerId)) {
+    return { ok: false, code: "already_settled", reason: "order already settled" };
+  }
+  if (input.revokes.some(byItsBroker)) return { ok: false, code: "revoked", reason: "order was revoked" };
+  if (input.brokerStatus === undefined) {
+    return {
+      ok: false,
+      code: "unknown_player",
+      reason: `broker ${endorsement.brokerId} is not in the directory`,
+    };
+  }
+  if (input.brokerStatus !== "active") {
+    // Refused, not held: nothing is recorded, so once the operator reactivates the broker (or settles
+    // its debts another way) the vendor's next Settle With Host decides the order afresh.
+    return {
+      ok: false,
+      code: "suspended",
+      reason: `broker ${endorsement.brokerId} is suspended; its endorsements are not settled by the host`,
+    };
+  }
+  const sides = agreeingSides(endorsement, input.registrations);
   if (sides.length < 2) {
     return {
       ok: false,
@@ -106,19 +237,20 @@ export type BrokerSettlementDecision =
 /**
  * Register Settlement, per digest: the broker may only report its own commitments — a commit-side
  * registration from this broker naming this vendor — so a broker cannot block the host path for
- * another broker's orders. A settlement already on record wins: the same broker's is a harmless
- * repeat (`recorded`), the host's own approval is reported back (`alreadySettled`) and kept.
+ * another broker's orders. A settlement of this broker's already on record wins: its own statement's
+ * is a harmless repeat (`recorded`), the host's approval of its endorsement is reported back
+ * (`alreadySettled`) and kept. Revokes and settlements of other brokers for the digest change nothing.
  */
 export function decideBrokerSettlement(input: {
   brokerId: string;
   vendorId: string;
   registrations: readonly StoredRegistration[];
-  revoked: boolean;
-  settlement: SettlementRecord | null;
+  revokes: readonly RevokeRecord[];
+  settlements: readonly SettlementRecord[];
 }): BrokerSettlementDecision {
-  const s = input.settlement;
+  const s = input.settlements.find((r) => r.brokerId === input.brokerId);
   if (s) {
-    return s.path === "broker" && s.brokerId === input.brokerId && s.vendorId === input.vendorId
+    return s.path === "broker" && s.vendorId === input.vendorId
       ? { outcome: "recorded" }
       : { outcome: "alreadySettled" };
   }
@@ -133,6 +265,46 @@ export function decideBrokerSettlement(input: {
   if (mine.vendorId !== input.vendorId) {
     return { outcome: "rejected", code: "mismatch", reason: "the commitment names another vendor" };
   }
-  if (input.revoked) return { outcome: "rejected", code: "revoked", reason: "order was revoked" };
+  if (input.revokes.some((r) => r.brokerId === input.brokerId)) {
+    return { outcome: "rejected", code: "revoked", reason: "order was revoked" };
+  }
   return { outcome: "record", commitId: mine.commitId, amount: mine.amount };
+}
+
+/**
+ * Register Revoke: each broker's revoke of a digest is its own record, and the vote counts only the
+ * one from the endorsement's broker for the endorsement's commitment (`decideSettlement`). So a
+ * revoke is recorded even before the revoking broker's commit side reached the host (Register Commit
+ * may still be on its way) — a rogue broker's revoke then sits beside the order and decides nothing.
+ * Refused: `revoked` when this broker already revoked the digest (by another message); `mismatch`
+ * when this broker registered a commitment for the digest and the revoke does not name it, or names
+ * another vendor or amount.
+ */
+export function decideRevoke(input: {
+  brokerId: string;
+  revoke: { commitId: string; vendorId: string; amount: Money };
+  registrations: readonly StoredRegistration[];
+  revokes: readonly RevokeRecord[];
+}): { ok: true } | { ok: false; code: ErrorCode; reason: string } {
+  if (input.revokes.some((r) => r.brokerId === input.brokerId)) {
+    return { ok: false, code: "revoked", reason: "this broker already revoked the order" };
+  }
+  const own = input.registrations.filter((r) => r.side === "commit" && r.from === input.brokerId);
+  if (own.length === 0) return { ok: true };
+  const commitment = own.find((r) => r.commitId === input.revoke.commitId);
+  if (!commitment) {
+    return {
+      ok: false,
+      code: "mismatch",
+      reason: `this broker registered another commitment than ${input.revoke.commitId} for the order`,
+    };
+  }
+  if (!registrationsAgree(commitment, input.revoke)) {
+    return {
+      ok: false,
+      code: "mismatch",
+      reason: "the revoke names another vendor or amount than the commitment",
+    };
+  }
+  return { ok: true };
 }

@@ -4,14 +4,22 @@
  * Effects check before they write, so a refused write leaves nothing behind.
  */
 import type Database from "better-sqlite3";
-import { decideBrokerSettlement, decideSettlement, isFlagged, sameAmount, walletOfOrder } from "./rules";
+import {
+  decideBrokerSettlement,
+  decideRevoke,
+  decideSettlement,
+  isFlagged,
+  sameAmount,
+  voteEndorsement,
+  walletOfOrder,
+} from "./rules";
+import { makeRegisterPlayer } from "./sqlite-players";
 import type { SqliteRows } from "./sqlite-rows";
 import type {
   Effect,
   EffectResult,
   MailInput,
   Outcome,
-  PlayerRecord,
   RegisteredResult,
   SettleItemResult,
   Write,
@@ -30,18 +38,10 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
     putIdem: db.prepare(
       "INSERT INTO idempotency (sender, message_id, fingerprint, result, recorded_at) VALUES (?, ?, ?, ?, ?)",
     ),
-    insertPlayer: db.prepare(
-      `INSERT INTO players (id, kind, public_key, status, registered_at, name, endpoint)
-       VALUES (@id, @kind, @publicKey, @status, @registeredAt, @name, @endpoint)`,
-    ),
-    updateDetails: db.prepare("UPDATE players SET name = ?, endpoint = ? WHERE id = ?"),
-    originOwner: db.prepare("SELECT vendor_id FROM vendor_origins WHERE origin = ?"),
-    dropOrigins: db.prepare("DELETE FROM vendor_origins WHERE vendor_id = ?"),
-    addOrigin: db.prepare("INSERT INTO vendor_origins (origin, vendor_id) VALUES (?, ?)"),
     setStatus: db.prepare("UPDATE players SET status = ? WHERE id = ?"),
     insertRegistration: db.prepare(
       `INSERT INTO registrations (order_digest, side, commit_id, vendor_id, currency, micros, endorsement,
-         sender, message_id, recorded_at, flagged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         sender, message_id, recorded_at, flagged, payer_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertRevoke: db.prepare(
       `INSERT INTO revokes (order_digest, commit_id, vendor_id, broker_id, currency, micros, reason,
@@ -56,31 +56,11 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
     ),
   };
 
-  function registerPlayer(player: PlayerRecord): EffectResult["registerPlayer"] {
-    const existing = rows.player(player.id);
-    for (const origin of player.origins ?? []) {
-      const owner = q.originOwner.get(origin) as { vendor_id: string } | undefined;
-      if (owner && owner.vendor_id !== player.id)
-        refuse("conflict", `origin ${origin} belongs to another vendor`);
-    }
-    if (existing && existing.publicKey !== player.publicKey) {
-      refuse("conflict", `player ${player.id} is registered with another key`);
-    }
-    if (!existing) {
-      q.insertPlayer.run({ ...player, name: player.name ?? null, endpoint: player.endpoint ?? null });
-    } else {
-      q.updateDetails.run(player.name ?? null, player.endpoint ?? null, player.id);
-    }
-    if (player.kind === "vendor") {
-      q.dropOrigins.run(player.id);
-      for (const origin of player.origins ?? []) q.addOrigin.run(origin, player.id);
-    }
-    return { playerId: player.id };
-  }
+  const registerPlayer = makeRegisterPlayer(db, rows, refuse);
 
   function resolveRecipient(to: MailInput["to"]): string {
     if ("walletOfOrder" in to) {
-      const wallet = walletOfOrder(rows.registrations(to.walletOfOrder));
+      const wallet = walletOfOrder(rows.registrations(to.walletOfOrder), to.endorsedBy);
       if (!wallet) return refuse("not_registered", `no wallet registered order ${to.walletOfOrder}`);
       return wallet;
     }
@@ -95,7 +75,7 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
   function applyEffect(w: Write, effect: Effect): unknown {
     switch (effect.kind) {
       case "registerPlayer":
-        return registerPlayer(effect.player);
+        return registerPlayer(effect);
       case "setPlayerStatus": {
         if (!rows.player(effect.playerId)) refuse("unknown_player", `no player ${effect.playerId}`);
         q.setStatus.run(effect.status, effect.playerId);
@@ -117,6 +97,7 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
             w.messageId,
             w.at,
             flagged ? 1 : 0,
+            r.payerSalt ?? null,
           );
           registered.push({ orderDigest: r.orderDigest, side: r.side, recordedAt: w.at, flagged });
         }
@@ -124,7 +105,13 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
       }
       case "revoke": {
         const r = effect.revoke;
-        if (rows.revoke(r.orderDigest)) refuse("revoked", `order ${r.orderDigest} is already revoked`);
+        const decision = decideRevoke({
+          brokerId: r.brokerId,
+          revoke: r,
+          registrations: rows.registrations(r.orderDigest),
+          revokes: rows.revokes(r.orderDigest),
+        });
+        if (!decision.ok) refuse(decision.code, decision.reason);
         const recipient = resolveRecipient(effect.alert.to);
         q.insertRevoke.run(
           r.orderDigest,
@@ -142,13 +129,17 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
       }
       case "settle": {
         const results: SettleItemResult[] = effect.items.map((item) => {
+          const registrations = rows.registrations(item.orderDigest);
+          const presented = item.presentedEndorsement?.endorsement;
+          const choice = voteEndorsement(item.orderDigest, registrations, presented);
           const decision = decideSettlement({
             orderDigest: item.orderDigest,
             vendorId: effect.vendorId,
-            registrations: rows.registrations(item.orderDigest),
-            presentedEndorsement: item.presentedEndorsement?.endorsement,
-            revoked: rows.revoke(item.orderDigest) !== null,
-            settled: rows.settlement(item.orderDigest) !== null,
+            registrations,
+            presentedEndorsement: presented,
+            revokes: rows.revokes(item.orderDigest),
+            settlements: rows.settlements(item.orderDigest),
+            brokerStatus: choice.ok ? rows.player(choice.endorsement.brokerId)?.status : undefined,
           });
           if (!decision.ok) {
             return {
@@ -197,8 +188,8 @@ export function makeApply(db: Database.Database, rows: SqliteRows) {
             brokerId: effect.brokerId,
             vendorId: effect.vendorId,
             registrations: rows.registrations(digest),
-            revoked: rows.revoke(digest) !== null,
-            settlement: rows.settlement(digest),
+            revokes: rows.revokes(digest),
+            settlements: rows.settlements(digest),
           });
           if (d.outcome === "rejected") {
             out.rejected.push({ orderDigest: digest, code: d.code, reason: d.reason });

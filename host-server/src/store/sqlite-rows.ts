@@ -20,8 +20,11 @@ export function makeRows(db: Database.Database) {
     origins: db.prepare("SELECT origin FROM vendor_origins WHERE vendor_id = ? ORDER BY rowid"),
     vendorByOrigin: db.prepare("SELECT vendor_id FROM vendor_origins WHERE origin = ?"),
     registrations: db.prepare("SELECT * FROM registrations WHERE order_digest = ? ORDER BY seq"),
-    revoke: db.prepare("SELECT * FROM revokes WHERE order_digest = ?"),
-    settlement: db.prepare("SELECT * FROM settlements WHERE order_digest = ?"),
+    // Per broker; in the order recorded (times are ISO strings, the broker id breaks a tie).
+    revokes: db.prepare("SELECT * FROM revokes WHERE order_digest = ? ORDER BY revoked_at, broker_id"),
+    settlements: db.prepare(
+      "SELECT * FROM settlements WHERE order_digest = ? ORDER BY settled_at, broker_id",
+    ),
     mail: db.prepare("SELECT * FROM mail WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?"),
   };
 
@@ -49,13 +52,11 @@ export function makeRows(db: Database.Database) {
     registrations(digest: string): StoredRegistration[] {
       return (q.registrations.all(digest) as Row[]).map((r) => toRegistration(r, decodeJson));
     },
-    revoke(digest: string): RevokeRecord | null {
-      const r = q.revoke.get(digest) as Row | undefined;
-      return r ? toRevoke(r) : null;
+    revokes(digest: string): RevokeRecord[] {
+      return (q.revokes.all(digest) as Row[]).map(toRevoke);
     },
-    settlement(digest: string): SettlementRecord | null {
-      const r = q.settlement.get(digest) as Row | undefined;
-      return r ? toSettlement(r) : null;
+    settlements(digest: string): SettlementRecord[] {
+      return (q.settlements.all(digest) as Row[]).map(toSettlement);
     },
     mail(recipient: string, afterSeq: number, limit: number): MailRecord[] {
       return (q.mail.all(recipient, afterSeq, limit) as Row[]).map((m) => toMail(m, m.seq, decodeJson));

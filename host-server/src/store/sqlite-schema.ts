@@ -103,6 +103,49 @@ export const sqliteMigrations: { version: number; sql: string }[] = [
       ALTER TABLE idempotency_v2 RENAME TO idempotency;
     `,
   },
+  {
+    // The vote counts three independent parties (docs/decisions.md): the wallet's side opens the
+    // endorsement's payer tag with its salt, and revokes and settlements are kept per broker, so a
+    // second broker's record for a digest never takes the endorsing broker's place.
+    version: 3,
+    sql: `
+      ALTER TABLE registrations ADD COLUMN payer_salt TEXT;
+      CREATE TABLE revokes_v3 (
+        order_digest TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        vendor_id TEXT NOT NULL,
+        broker_id TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        micros INTEGER NOT NULL,
+        reason TEXT,
+        message_id TEXT NOT NULL,
+        revoked_at TEXT NOT NULL,
+        PRIMARY KEY (order_digest, broker_id)
+      );
+      INSERT INTO revokes_v3 SELECT order_digest, commit_id, vendor_id, broker_id, currency, micros, reason,
+        message_id, revoked_at FROM revokes;
+      DROP TABLE revokes;
+      ALTER TABLE revokes_v3 RENAME TO revokes;
+      -- At most one settlement per order and broker, whichever path settles it.
+      CREATE TABLE settlements_v3 (
+        order_digest TEXT NOT NULL,
+        vendor_id TEXT NOT NULL,
+        broker_id TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        micros INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        settled_at TEXT NOT NULL,
+        approval TEXT,
+        PRIMARY KEY (order_digest, broker_id)
+      );
+      INSERT INTO settlements_v3 SELECT order_digest, vendor_id, broker_id, commit_id, currency, micros, path,
+        settled_at, approval FROM settlements;
+      DROP TABLE settlements;
+      ALTER TABLE settlements_v3 RENAME TO settlements;
+      CREATE INDEX settlements_time ON settlements (settled_at, order_digest);
+    `,
+  },
 ];
 
 /** Runs pending migrations; safe when several processes open the same file (IMMEDIATE locks). */

@@ -40,7 +40,7 @@ export function createSqliteStore(
       "SELECT DISTINCT order_digest FROM registrations WHERE order_digest > ? ORDER BY order_digest LIMIT ?",
     ),
     settlements: db.prepare(
-      "SELECT * FROM settlements WHERE settled_at >= ? AND settled_at < ? ORDER BY settled_at, order_digest",
+      "SELECT * FROM settlements WHERE settled_at >= ? AND settled_at < ? ORDER BY settled_at, order_digest, broker_id",
     ),
     getMeta: db.prepare("SELECT value FROM meta WHERE key = ?"),
     initMeta: db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
@@ -81,8 +81,8 @@ export function createSqliteStore(
       return {
         orderDigest,
         registrations: rows.registrations(orderDigest),
-        revoke: rows.revoke(orderDigest),
-        settlement: rows.settlement(orderDigest),
+        revokes: rows.revokes(orderDigest),
+        settlements: rows.settlements(orderDigest),
       };
     },
     async listOrderDigests(options: ListOptions = {}) {

@@ -45,6 +45,11 @@ export interface RegistrationInput {
   amount: Money;
   /** Commit side only: the broker's signed endorsement, verbatim (already verified by the caller). */
   endorsement?: SignedEndorsement;
+  /**
+   * Order side only: the salt the wallet opened its payer tag with. The side counts in the vote only
+   * when `payerTag(from, payerSalt)` is the endorsement's tag. Never shown in the public order view.
+   */
+  payerSalt?: string;
 }
 
 export interface StoredRegistration extends RegistrationInput {
@@ -103,7 +108,9 @@ export interface MailRecord {
 
 /** A message to post. `to` is a player id, or "the wallet that registered order D" (resolved in the tx). */
 export interface MailInput {
-  to: { playerId: string } | { walletOfOrder: string };
+  /** `walletOfOrder` is rules.ts `walletOfOrder`; with `endorsedBy`, only that broker's endorsements
+   * of the order name the wallet (a refund notice). */
+  to: { playerId: string } | { walletOfOrder: string; endorsedBy?: string };
   kind: string;
   body: unknown;
 }
@@ -129,14 +136,27 @@ export type SettleItemResult =
 /** Every state change the host makes. `result` types are listed in `EffectResult`. */
 export type Effect =
   /** Register Wallet / Register Vendor / Add Broker. Same id + same key again → no change (a vendor's
-   * name, endpoint and origins are updated). Refused `conflict` when an origin belongs to another vendor. */
-  | { kind: "registerPlayer"; player: PlayerRecord }
+   * name, endpoint and origins are updated). Refused `conflict` when an origin belongs to another
+   * vendor and is not in `takeOrigins` (`player-rules.ts` decides, for both stores). */
+  | {
+      kind: "registerPlayer";
+      player: PlayerRecord;
+      /** Origins the host has just proven this vendor controls: taken from whichever vendor holds one
+       * (the current proof wins), which also loses its endpoint if it lay on that origin. */
+      takeOrigins?: string[];
+      /** A key rotation: this vendor replaces the vendor `rotatedFrom`, which is suspended and loses
+       * every origin and its endpoint. Refused `unknown_player` / `forbidden` when that is no vendor. */
+      rotatedFrom?: string;
+    }
   /** Suspend / reactivate. Refused `unknown_player`. */
   | { kind: "setPlayerStatus"; playerId: string; status: PlayerStatus }
   /** Register Commit / Delivery / Order, single or batched. Never refused; disagreements are flagged. */
   | { kind: "register"; registrations: RegistrationInput[] }
   /** Register Revoke; posts `alert` to the vendor's mailbox in the same tx. Refused `revoked` when
-   * the digest was already revoked by another message. */
+   * this broker already revoked the digest by another message, `mismatch` when this broker registered
+   * a commitment for the digest that the revoke does not name (or names with another vendor or
+   * amount). Recorded even before the broker's commit side is registered: each broker's revoke of a
+   * digest is its own record and the vote counts only the endorsing broker's (rules.ts). */
   | { kind: "revoke"; revoke: Omit<RevokeRecord, "messageId" | "revokedAt">; alert: MailInput }
   /** Settle With Host for the requesting vendor: each approved item is recorded as a settlement
    * (path `host`) and its `approval.document` posted to the broker's mailbox as kind
@@ -145,8 +165,9 @@ export type Effect =
   | { kind: "settle"; vendorId: string; items: SettleItem[] }
   /** Register Settlement: the broker settled these digests itself (Settle With Broker). Each digest
    * is recorded as a settlement (path `broker`) when this broker registered its commitment for this
-   * vendor and it is neither revoked nor settled; one the host already approved is reported in
-   * `alreadySettled` and left unchanged. Never refused as a whole. */
+   * vendor and it is neither revoked nor settled by this broker; one the host already approved for
+   * this broker's endorsement is reported in `alreadySettled` and left unchanged. Another broker's
+   * records for the same digest change nothing here. Never refused as a whole. */
   | {
       kind: "registerSettlement";
       brokerId: string;
@@ -191,13 +212,20 @@ export type Outcome<R = unknown> =
   | { status: "conflict"; message: string }
   | { status: "refused"; code: ErrorCode; message: string; details?: unknown };
 
-/** Everything the host knows about one order digest (the dispute view). */
+/**
+ * Everything the host knows about one order digest (the dispute view). Revokes and settlements are
+ * per broker — at most one of each per (digest, broker) — so a second broker that registered its own
+ * commitment for a digest cannot take the place of the endorsing broker's; normally each list has
+ * at most one entry.
+ */
 export interface OrderRecord {
   orderDigest: string;
   /** In the order they were recorded. */
   registrations: StoredRegistration[];
-  revoke: RevokeRecord | null;
-  settlement: SettlementRecord | null;
+  /** In the order they were recorded. */
+  revokes: RevokeRecord[];
+  /** In the order they were recorded. */
+  settlements: SettlementRecord[];
 }
 
 export interface ListOptions {
@@ -221,7 +249,7 @@ export interface HostStore {
   getOrder(orderDigest: string): Promise<OrderRecord>;
   /** Orders with at least one registration, ordered by digest (for export / reports). */
   listOrderDigests(options?: ListOptions): Promise<string[]>;
-  /** Settlements with `settledAt` in [since, until), ordered by settledAt then digest. */
+  /** Settlements with `settledAt` in [since, until), ordered by settledAt, digest, broker. */
   listSettlements(options?: { since?: string; until?: string }): Promise<SettlementRecord[]>;
 
   /** Messages for `playerId` after `cursor` (all when omitted), oldest first. */

@@ -4,7 +4,7 @@ import type { HandlerContext } from "./context";
 
 export async function confirmPaycard(
   body: BodyOf<"ConfirmPaycard">,
-  { broker, from, now }: HandlerContext,
+  { broker, from, now, apply }: HandlerContext,
 ): Promise<ReplyOf<"ConfirmPaycard">> {
   if (body.walletId !== from) {
     throw new QuickPayError("forbidden", `wallet ${from} cannot add a Paycard for ${body.walletId}`);
@@ -13,24 +13,26 @@ export async function confirmPaycard(
     throw new QuickPayError("not_found", `this broker issues no Paycard module "${body.moduleId}"`);
   }
   const expiresAt = now.getTime() + broker.settings.sessionTtlMs;
-  const session = broker.ledger.paycards.openSession(
-    from,
-    body.moduleId,
-    broker.settings.maxAttempts,
-    expiresAt,
-    now.getTime(),
-  );
-  return {
-    sessionId: session.session_id,
-    brokerId: broker.brokerId,
-    questions: broker.policy.questions(),
-    expiresAt: new Date(expiresAt).toISOString(),
-  };
+  return apply(() => {
+    const session = broker.ledger.paycards.openSession(
+      from,
+      body.moduleId,
+      broker.settings.maxAttempts,
+      expiresAt,
+      now.getTime(),
+    );
+    return {
+      sessionId: session.session_id,
+      brokerId: broker.brokerId,
+      questions: broker.policy.questions(),
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+  });
 }
 
 export async function answerResponse(
   body: BodyOf<"AnswerResponse">,
-  { broker, from, now }: HandlerContext,
+  { broker, from, now, apply }: HandlerContext,
 ): Promise<ReplyOf<"AnswerResponse">> {
   const { paycards } = broker.ledger;
   const session = paycards.session(body.sessionId);
@@ -49,20 +51,28 @@ export async function answerResponse(
   if (session.expires_at <= now.getTime()) {
     throw new QuickPayError("not_found", `Add Paycard session ${body.sessionId} expired; start again`);
   }
-  // The policy may refuse outright (too_many_attempts while the account cools down): not a session attempt.
-  const proven = broker.policy.check(body.answers, broker.ledger, now.getTime());
-  if (!proven) {
-    const attemptsLeft = paycards.recordWrongAnswer(session.session_id);
-    if (attemptsLeft <= 0) {
-      throw new QuickPayError("too_many_attempts", "too many wrong answers; start Add Paycard again", {
-        attemptsLeft: 0,
-      });
+  // The policy's counts, the session's attempt and the answer (a kept refusal too) commit together.
+  return apply(() => {
+    // The policy may refuse outright (too_many_attempts while the account cools down): not a session attempt.
+    const proven = broker.policy.check(body.answers, broker.ledger, now.getTime());
+    if (!proven) {
+      const attemptsLeft = paycards.recordWrongAnswer(session.session_id);
+      if (attemptsLeft <= 0) {
+        throw new QuickPayError("too_many_attempts", "too many wrong answers; start Add Paycard again", {
+          attemptsLeft: 0,
+        });
+      }
+      throw new QuickPayError("wrong_answer", "those answers do not match an account", { attemptsLeft });
     }
-    throw new QuickPayError("wrong_answer", "those answers do not match an account", { attemptsLeft });
-  }
-  const account = broker.ledger.accounts.get(proven.accountId)!;
-  const { paycardId, credential } = paycards.bind(session.session_id, from, proven.accountId, now.getTime());
-  return { paycardId, accountLabel: proven.accountLabel, currency: account.currency, credential };
+    const account = broker.ledger.accounts.get(proven.accountId)!;
+    const { paycardId, credential } = paycards.bind(
+      session.session_id,
+      from,
+      proven.accountId,
+      now.getTime(),
+    );
+    return { paycardId, accountLabel: proven.accountLabel, currency: account.currency, credential };
+  });
 }
 
 export async function checkBalance(

@@ -47,4 +47,13 @@ export interface HandlerContext {
   from: string;
   messageId: string;
   now: Date;
+  /**
+   * Runs the message's effect — synchronous ledger writes — and records the reply it returns under
+   * `(from, messageId)`, in one transaction (DESIGN §2): the reply and the effect commit together or
+   * not at all. Call it once, after the handler's async work (lookups, signing), around every write
+   * the message makes, and return what it returns. Throws, without running `effect`, when another
+   * process sharing the ledger answered the message first (the route answers with that reply). A
+   * handler that writes nothing need not call it: the route records its reply alone.
+   */
+  apply<R>(effect: () => R): R;
 }

@@ -5,6 +5,7 @@
  */
 import {
   type MessageType,
+  newPayerSalt,
   randomBytes,
   type SignedEndorsement,
   sendMessage,
@@ -46,12 +47,19 @@ async function endorse(claim: boolean): Promise<SignedEndorsement> {
     amount: { currency: "USD", value: "0.01" },
     kind: "micro",
     orderExpiresAt: new Date(Date.now() + 60 * 60_000).toISOString(),
+    payerSalt: newPayerSalt(),
   });
   expect(r.status, JSON.stringify(r.json)).toBe(200);
   const endorsement = r.json.endorsement as SignedEndorsement;
   if (claim) {
     const { commitId, orderDigest, vendorId, amount } = endorsement.endorsement;
-    const c = await postMessage(f, f.vendor, "CheckCommit", { commitId, orderDigest, vendorId, amount });
+    const c = await postMessage(f, f.vendor, "CheckCommit", {
+      commitId,
+      orderDigest,
+      vendorId,
+      amount,
+      kind: "micro",
+    });
     expect(c.status).toBe(200);
   }
   return endorsement;

@@ -3,7 +3,9 @@ import {
   assertEndorsementSignature,
   type MoneyWire,
   newId,
+  newPayerSalt,
   parseMoney,
+  payerTag,
   randomBytes,
   sendMessage,
   sha256Hex,
@@ -37,6 +39,7 @@ function inquiry(overrides: Record<string, unknown> = {}) {
     amount: usd("0.01"),
     kind: "micro" as const,
     orderExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    payerSalt: newPayerSalt(),
     ...overrides,
   };
 }
@@ -55,7 +58,7 @@ async function endorse(overrides: Record<string, unknown> = {}) {
 
 function checkCommitBody(e: Awaited<ReturnType<typeof endorse>>["endorsement"]) {
   const { commitId, orderDigest, vendorId, amount } = e.endorsement;
-  return { commitId, orderDigest, vendorId, amount };
+  return { commitId, orderDigest, vendorId, amount, kind: e.endorsement.kind ?? ("micro" as const) };
 }
 
 describe("Inquiry Payment", () => {
@@ -73,6 +76,58 @@ describe("Inquiry Payment", () => {
     const after = await balance();
     expect(after.held).toEqual(usd("0.01"));
     expect(after.available).not.toEqual(before.available);
+  });
+
+  it("signs the order's kind and the payer tag of the envelope's sender and the wallet's salt", async () => {
+    for (const kind of ["micro", "regular"] as const) {
+      const { body, endorsement } = await endorse({ kind });
+      await assertEndorsementSignature(endorsement, f.brokerKey.publicKey);
+      expect(endorsement.endorsement.kind).toBe(kind);
+      expect(endorsement.endorsement.payerTag).toBe(payerTag(f.wallet.id, body.payerSalt));
+      // The tag reveals neither the wallet nor the salt to whoever reads the endorsement.
+      expect(JSON.stringify(endorsement)).not.toContain(f.wallet.id);
+      expect(JSON.stringify(endorsement)).not.toContain(body.payerSalt);
+    }
+  });
+
+  it("never tags for another wallet: the tag is the verified sender's, whatever the body says", async () => {
+    const salt = newPayerSalt();
+    // The other wallet, with a Paycard of its own on Alice's account, asks with a salt of its
+    // choosing: the tag opens only with the other wallet's id, never with Alice's wallet's.
+    const card = await addPaycard(f, f.otherWallet, ALICE);
+    const r = await postMessage(f, f.otherWallet, "InquiryPayment", inquiry({ ...card, payerSalt: salt }));
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const tag = (r.json.endorsement as { endorsement: { payerTag?: string } }).endorsement.payerTag;
+    expect(tag).toBe(payerTag(f.otherWallet.id, salt));
+    expect(tag).not.toBe(payerTag(f.wallet.id, salt));
+    const before = await f.snapshot();
+    // Naming another wallet or a ready-made tag in the body is refused by the schema…
+    for (const extra of [{ walletId: f.wallet.id }, { payerTag: payerTag(f.wallet.id, salt) }]) {
+      const named = await postMessage(
+        f,
+        f.otherWallet,
+        "InquiryPayment",
+        inquiry({ ...card, ...extra }) as never,
+      );
+      expect(named.json.error?.code).toBe("invalid_request");
+    }
+    // …and an envelope claiming to come from Alice's wallet but signed by Bob's key is not Alice's.
+    const forged = { playerId: f.wallet.id, privateKey: f.otherWallet.keys.privateKey };
+    const posed = await postMessage(f, forged, "InquiryPayment", inquiry());
+    expect(posed.status).toBe(401);
+    // No salt, no endorsement: every new endorsement carries a tag.
+    const { payerSalt: _none, ...untagged } = inquiry();
+    const bare = await postMessage(f, f.wallet, "InquiryPayment", untagged as never);
+    expect(bare.json.error?.code).toBe("invalid_request");
+    expect(await f.snapshot()).toEqual(before);
+  });
+
+  it("refuses a repeat of an order under another salt: its tag could not be opened", async () => {
+    const { body, endorsement } = await endorse();
+    const same = await postMessage(f, f.wallet, "InquiryPayment", body);
+    expect(same.json.endorsement).toEqual(endorsement);
+    const resalted = await postMessage(f, f.wallet, "InquiryPayment", { ...body, payerSalt: newPayerSalt() });
+    expect(resalted.json.error?.code).toBe("already_endorsed");
   });
 
   it("is idempotent on (from, id) and never endorses the same digest twice", async () => {
@@ -236,6 +291,18 @@ describe("Check Commit", () => {
         () => postMessage(f, f.vendor, "CheckCommit", { ...body, orderDigest: sha256Hex("x") }),
         422,
         "mismatch",
+      ],
+      [
+        "another kind than the one endorsed",
+        () => postMessage(f, f.vendor, "CheckCommit", { ...body, kind: "regular" }),
+        422,
+        "mismatch",
+      ],
+      [
+        "no kind",
+        () => postMessage(f, f.vendor, "CheckCommit", { ...body, kind: undefined } as never),
+        400,
+        "invalid_request",
       ],
       [
         "an unknown commitment",

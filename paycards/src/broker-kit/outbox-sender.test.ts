@@ -12,6 +12,7 @@ import {
   getJson,
   type MoneyWire,
   newMessageId,
+  newPayerSalt,
   OrderStatus,
   orderStatusPath,
   randomBytes,
@@ -56,6 +57,7 @@ async function endorse(): Promise<{ orderDigest: string; commitId: string }> {
     amount: { currency: "USD", value: "0.01" } satisfies MoneyWire,
     kind: "micro",
     orderExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+    payerSalt: newPayerSalt(),
   });
   expect(r.status, JSON.stringify(r.json)).toBe(200);
   return {

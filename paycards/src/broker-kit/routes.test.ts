@@ -1,5 +1,5 @@
 /** The gate every broker route shares, checked route by route over real HTTP: stable codes, no change. */
-import { type BodyInputOf, messages, newId, randomBytes, sha256Hex } from "@quickpay/protocol";
+import { type BodyInputOf, messages, newId, newPayerSalt, randomBytes, sha256Hex } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTestVendor, type TestPlayer } from "../testing/players";
 import { type BrokerMessageType, brokerHandlers } from "./routes";
@@ -40,12 +40,19 @@ function valid(type: BrokerMessageType): { who: TestPlayer; body: BodyInputOf<Br
           amount: usd,
           kind: "micro",
           orderExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+          payerSalt: newPayerSalt(),
         },
       };
     case "CheckCommit":
       return {
         who: f.vendor,
-        body: { commitId: newId("c_"), orderDigest: digest, vendorId: f.vendor.id, amount: usd },
+        body: {
+          commitId: newId("c_"),
+          orderDigest: digest,
+          vendorId: f.vendor.id,
+          amount: usd,
+          kind: "micro",
+        },
       };
     case "SettleWithBroker": {
       const endorsement = {

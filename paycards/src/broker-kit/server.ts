@@ -1,5 +1,12 @@
 /** A broker's HTTP server on fastify 5: its ledger, the host directory, the outbox and the routes. */
-import { DirectoryClient, type FetchLike, type KeyPair, playerIdFor } from "@quickpay/protocol";
+import {
+  DirectoryClient,
+  type FetchLike,
+  fastifyErrorOptions,
+  type KeyPair,
+  parseJson,
+  playerIdFor,
+} from "@quickpay/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { type ConsumedApprovals, consumeHostApprovals } from "./approvals";
 import { type Broker, type BrokerSettings, defaultBrokerSettings } from "./context";
@@ -79,7 +86,24 @@ export function createBroker(options: BrokerServerOptions): {
   const brokerId = playerIdFor("broker", options.key.publicKey);
   const app = Fastify({
     logger: { level: options.logLevel ?? "silent" },
+    // fastify stops reading a body (chunked too) at the limit and answers 413 with `Connection: close`.
     bodyLimit: 64 * 1024,
+    // What node's HTTP parser cannot read and what fastify refuses before routing get the
+    // project's shape (with `Connection: close` where the connection cannot go on).
+    ...fastifyErrorOptions,
+  });
+  // The protocol's one JSON parser (I-JSON: a repeated key, a prototype-poisoning key or deep
+  // nesting is invalid_request), so the broker reads a message as its signer wrote it.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    let parsed: unknown;
+    try {
+      parsed = parseJson(body as string);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    done(null, parsed);
   });
   const broker: Broker = {
     brokerId,

@@ -3,7 +3,7 @@
  * (the host records only commitments it knows this broker made), then reaches the host once.
  */
 import type { FetchLike, SignedEndorsement } from "@quickpay/protocol";
-import { randomBytes, sha256Hex } from "@quickpay/protocol";
+import { newPayerSalt, randomBytes, sha256Hex } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALICE, addPaycard, type Fixture, postMessage, startFixture } from "./test-fixture";
 
@@ -40,11 +40,20 @@ describe("Register Settlement outbox", () => {
       amount: { currency: "USD", value: "0.01" },
       kind: "micro",
       orderExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+      payerSalt: newPayerSalt(),
     });
     const endorsement = r.json.endorsement as SignedEndorsement;
     const { commitId, orderDigest, vendorId, amount } = endorsement.endorsement;
     expect(
-      (await postMessage(f, f.vendor, "CheckCommit", { commitId, orderDigest, vendorId, amount })).status,
+      (
+        await postMessage(f, f.vendor, "CheckCommit", {
+          commitId,
+          orderDigest,
+          vendorId,
+          amount,
+          kind: "micro",
+        })
+      ).status,
     ).toBe(200);
     const settled = await postMessage(f, f.vendor, "SettleWithBroker", {
       orders: [{ orderDigest, endorsement }],
@@ -65,6 +74,6 @@ describe("Register Settlement outbox", () => {
     const view = await fetch(`${f.host.url}/v1/admin/orders/${orderDigest}`, {
       headers: { authorization: `Bearer ${f.host.operatorToken}` },
     }).then((res) => res.json());
-    expect(view.settlement).toMatchObject({ path: "broker", brokerId: f.broker.brokerId });
+    expect(view.settlements).toMatchObject([{ path: "broker", brokerId: f.broker.brokerId }]);
   });
 });

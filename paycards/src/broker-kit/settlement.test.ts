@@ -6,6 +6,7 @@ import {
   assertSettlementStatement,
   type MessageType,
   newId,
+  newPayerSalt,
   randomBytes,
   type SignedEndorsement,
   type SignedSettlementStatement,
@@ -40,12 +41,19 @@ async function purchase(vendor: TestPlayer = f.vendor, claim = true, value = "0.
     amount: usd(value),
     kind: "micro",
     orderExpiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    payerSalt: newPayerSalt(),
   });
   expect(r.status, JSON.stringify(r.json)).toBe(200);
   const endorsement = r.json.endorsement as SignedEndorsement;
   if (claim) {
     const { commitId, orderDigest, vendorId, amount } = endorsement.endorsement;
-    const c = await postMessage(f, vendor, "CheckCommit", { commitId, orderDigest, vendorId, amount });
+    const c = await postMessage(f, vendor, "CheckCommit", {
+      commitId,
+      orderDigest,
+      vendorId,
+      amount,
+      kind: "micro",
+    });
     expect(c.status).toBe(200);
   }
   return { orderDigest: endorsement.endorsement.orderDigest, endorsement };
@@ -91,7 +99,8 @@ async function hostSettlement(digest: string) {
   const r = await fetch(`${f.host.url}/v1/admin/orders/${digest}`, {
     headers: { authorization: `Bearer ${f.host.operatorToken}` },
   });
-  return ((await r.json()) as { settlement: { path: string } | null }).settlement;
+  // The dispute view keeps settlements per broker; this order has one broker.
+  return ((await r.json()) as { settlements: { path: string }[] }).settlements[0] ?? null;
 }
 
 describe("Settle With Broker", () => {

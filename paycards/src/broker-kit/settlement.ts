@@ -20,9 +20,12 @@ import type { HandlerContext } from "./context";
 /** Tries to settle when a concurrent settlement (e.g. a host approval) changed the plan meanwhile. */
 const ATTEMPTS = 3;
 
+/** The plan no longer held inside the transaction (a host approval settled an order meanwhile). */
+class PlanChanged extends Error {}
+
 export async function settleWithBroker(
   body: BodyOf<"SettleWithBroker">,
-  { broker, from, messageId, now }: HandlerContext,
+  { broker, from, messageId, now, apply }: HandlerContext,
 ): Promise<ReplyOf<"SettleWithBroker">> {
   const { ledger } = broker;
   if (new Set(body.orders.map((o) => o.orderDigest)).size !== body.orders.length) {
@@ -45,21 +48,30 @@ export async function settleWithBroker(
     };
     // Signed before the (synchronous) transaction, which applies it only if the plan still holds.
     const signed = { statement, sig: await signObject(broker.key.privateKey, statement) };
-    const done = ledger.settlements.settleBatch(
-      {
-        brokerId: broker.brokerId,
-        vendorId: from,
-        messageId,
-        orders: body.orders,
-        plan,
-        signed,
-        registerMessageId: newMessageId(),
-      },
-      now.getTime(),
-    );
-    if (done) {
-      if (!done.repeat && done.signed.statement.accepted.length > 0) broker.outbox.kick();
-      return done.signed;
+    let repeat = true;
+    try {
+      const given = apply(() => {
+        const done = ledger.settlements.settleBatch(
+          {
+            brokerId: broker.brokerId,
+            vendorId: from,
+            messageId,
+            orders: body.orders,
+            plan,
+            signed,
+            registerMessageId: newMessageId(),
+          },
+          now.getTime(),
+        );
+        // Rolls the transaction back, the message unanswered, to plan and sign again.
+        if (!done) throw new PlanChanged();
+        repeat = done.repeat;
+        return done.signed;
+      });
+      if (!repeat && given.statement.accepted.length > 0) broker.outbox.kick();
+      return given;
+    } catch (error) {
+      if (!(error instanceof PlanChanged)) throw error;
     }
   }
   throw new QuickPayError("conflict", "the orders were being settled concurrently; send the batch again");

@@ -2,6 +2,8 @@
  * Test players: a wallet or vendor is just a key pair registered with a real host, plus an in-memory
  * Paycard storage and the PaycardContext a Wallet would give a module. Node only (tests).
  */
+
+import { sharedProofServer } from "@quickpay/host-server";
 import {
   DirectoryEntry,
   directoryPaths,
@@ -33,6 +35,11 @@ export async function registerTestWallet(hostUrl: string): Promise<TestPlayer> {
   return { id, keys, signer };
 }
 
+/**
+ * A vendor registered with its own origin, proven the real way: the host (in loopback mode) fetches
+ * `/.well-known/quickpay.json` from a fresh origin of the shared proof server that lists its key.
+ * `origin` (whose server must serve that proof itself) and `endpoint` (on it) override.
+ */
 export async function registerTestVendor(
   hostUrl: string,
   options: { name?: string; origin?: string; endpoint?: string } = {},
@@ -40,12 +47,12 @@ export async function registerTestVendor(
   const keys = generateKeyPair();
   const id = playerIdFor("vendor", keys.publicKey);
   const signer = { playerId: id, privateKey: keys.privateKey };
+  const origin = options.origin ?? (await sharedProofServer()).originFor(keys.publicKey);
   const envelope = await signEnvelope(signer, "RegisterVendor", {
     publicKey: keys.publicKey,
     name: options.name ?? "Test Shop",
-    // Origins are unique per vendor on the host, so each test vendor gets its own.
-    origins: [options.origin ?? `http://${id.slice(2, 14)}.shop.test`],
-    endpoint: options.endpoint ?? `http://${id.slice(2, 14)}.shop.test/quickpay`,
+    origins: [origin],
+    endpoint: options.endpoint ?? `${origin}/quickpay`,
   });
   const { vendorId } = await sendMessage(hostUrl, "RegisterVendor", envelope);
   if (vendorId !== id) throw new Error(`host named the vendor ${vendorId}, expected ${id}`);

@@ -1,5 +1,9 @@
-/** §4.1 Administration: Register Wallet, Register Vendor, Add Broker, and the directory they fill. */
+/**
+ * §4.1 Administration: Register Wallet, Register Vendor (with the origin proof it is checked against
+ * and the key rotation it may carry), Add Broker, and the directory they fill.
+ */
 import { z } from "zod";
+import { signObject, verifyObject } from "../order";
 import {
   BrokerId,
   HttpUrl,
@@ -7,11 +11,72 @@ import {
   PlayerId,
   PublicKey,
   ShortText,
+  Signature,
   Timestamp,
   VendorId,
   WalletId,
 } from "../schemas";
 import { defineMessage } from "./define";
+
+/**
+ * Where a shop proves it controls an origin, in the spirit of ACME http-01 (RFC 8555 §8.3): while
+ * registering, the host GETs `${origin}${VENDOR_ORIGIN_PROOF_PATH}` and looks for the registering key
+ * in the `VendorOriginProof` there. RFC 8615 well-known URI.
+ */
+export const VENDOR_ORIGIN_PROOF_PATH = "/.well-known/quickpay.json";
+
+/** Largest proof document the host reads; a few keys take a few hundred bytes. */
+export const VENDOR_ORIGIN_PROOF_MAX_BYTES = 16 * 1024;
+
+/**
+ * The document at `VENDOR_ORIGIN_PROOF_PATH`, served as `application/json`: the vendor keys that may
+ * claim this origin — one, or the old and the new key while a rotation is under way. Members other
+ * than `vendorKeys` are ignored, so a later version can add some.
+ */
+export const VendorOriginProof = z.object({ vendorKeys: z.array(PublicKey).min(1).max(8) });
+export type VendorOriginProof = z.infer<typeof VendorOriginProof>;
+
+/** The proof document for these keys (what a shop serves at `VENDOR_ORIGIN_PROOF_PATH`). */
+export function vendorOriginProof(publicKeys: string | readonly string[]): VendorOriginProof {
+  return VendorOriginProof.parse({
+    vendorKeys: typeof publicKeys === "string" ? [publicKeys] : [...publicKeys],
+  });
+}
+
+/**
+ * What the old key signs to hand its vendor over to a new key: canonical JSON of
+ * `{ type: "VendorKeyRotation", from: <old vendor id>, to: <new public key> }`. The `type` keeps it
+ * from ever reading as another signed document (an envelope has `id`, `at` and `body`; an order, an
+ * endorsement or a certificate has none of these members).
+ */
+export function vendorKeyRotationStatement(fromVendorId: string, toPublicKey: string) {
+  return { type: "VendorKeyRotation", from: fromVendorId, to: toPublicKey } as const;
+}
+
+/** The old vendor's consent, carried in Register Vendor by the new key: `sig` by the old key. */
+export const VendorKeyRotation = z.object({ from: VendorId, sig: Signature }).strict();
+export type VendorKeyRotation = z.infer<typeof VendorKeyRotation>;
+
+/** Signs the rotation of `fromVendorId` (whose private key this is) to `toPublicKey`. */
+export async function signVendorKeyRotation(
+  fromPrivateKey: string,
+  fromVendorId: string,
+  toPublicKey: string,
+): Promise<VendorKeyRotation> {
+  return {
+    from: fromVendorId,
+    sig: await signObject(fromPrivateKey, vendorKeyRotationStatement(fromVendorId, toPublicKey)),
+  };
+}
+
+/** True when the old vendor's key (`fromPublicKey`) signed this rotation to `toPublicKey`. */
+export function verifyVendorKeyRotation(
+  rotation: VendorKeyRotation,
+  fromPublicKey: string,
+  toPublicKey: string,
+): Promise<boolean> {
+  return verifyObject(fromPublicKey, vendorKeyRotationStatement(rotation.from, toPublicKey), rotation.sig);
+}
 
 export const RegisterWallet = defineMessage({
   type: "RegisterWallet",
@@ -30,13 +95,17 @@ export const RegisterVendor = defineMessage({
   from: "vendor",
   to: "host",
   auth: "envelope",
-  summary: "A vendor registers its key, name, shop origins and QuickPay endpoint.",
+  summary:
+    "A vendor registers its key, name, shop origins (each proven at its /.well-known/quickpay.json) and " +
+    "QuickPay endpoint (on one of them); with `rotation`, the old key hands its vendor over to this one.",
   body: z
     .object({
       publicKey: PublicKey,
       name: ShortText,
       origins: z.array(Origin).min(1).max(20),
       endpoint: HttpUrl,
+      /** Present when this key replaces another vendor key: the old vendor is suspended. */
+      rotation: VendorKeyRotation.optional(),
     })
     .strict(),
   reply: z.object({ vendorId: VendorId }).strict(),

@@ -17,7 +17,7 @@ import {
   VendorId,
 } from "../schemas";
 import { defineMessage } from "./define";
-import { Registered, RegistrationFacts } from "./micropayment";
+import { OrderRegistrationFacts, Registered, RegistrationFacts } from "./micropayment";
 
 /** Most registrations one batch may carry. */
 export const MAX_BATCH = 1000;
@@ -57,7 +57,7 @@ export const RegisterOrderBatch = defineMessage({
   to: "host",
   auth: "envelope",
   summary: "The wallet registers many received orders at once, signed once.",
-  body: z.object({ orders: z.array(RegistrationFacts).min(1).max(MAX_BATCH) }).strict(),
+  body: z.object({ orders: z.array(OrderRegistrationFacts).min(1).max(MAX_BATCH) }).strict(),
   reply: RegisteredBatch,
 });
 

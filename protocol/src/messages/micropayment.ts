@@ -1,6 +1,6 @@
 /** §4.2.1 Micropayment: the eight messages of the paper's table, in order. */
 import { z } from "zod";
-import { Endorsement, OrderKind, SignedEndorsement, SignedOrder } from "../order";
+import { Endorsement, OrderKind, PayerSalt, SignedEndorsement, SignedOrder } from "../order";
 import { Digest, Money, PlayerId, Timestamp, VendorId } from "../schemas";
 import { Credential, PaycardId } from "./add-paycard";
 import { defineMessage } from "./define";
@@ -34,6 +34,8 @@ export const InquiryPayment = defineMessage({
       amount: Money,
       kind: OrderKind,
       orderExpiresAt: Timestamp,
+      /** Fresh per order; the broker signs `payerTag(from, payerSalt)` into the endorsement. */
+      payerSalt: PayerSalt,
     })
     .strict(),
   reply: z.object({ endorsement: SignedEndorsement }).strict(),
@@ -62,7 +64,10 @@ export const RequestOrderDelivery = defineMessage({
     .strict(),
 });
 
-/** 5. Vendor → Broker: is this endorsement live? A yes binds the held funds to this vendor. */
+/**
+ * 5. Vendor → Broker: is this endorsement live? A yes binds the held funds to this vendor. `kind` is
+ * the order's: the broker refuses (`mismatch`) a commitment it endorsed as another kind.
+ */
 export const CheckCommit = defineMessage({
   type: "CheckCommit",
   path: "/v1/check-commit",
@@ -71,7 +76,13 @@ export const CheckCommit = defineMessage({
   auth: "envelope",
   summary: "The vendor confirms the endorsement is live before delivering.",
   body: z
-    .object({ commitId: Endorsement.shape.commitId, orderDigest: Digest, vendorId: VendorId, amount: Money })
+    .object({
+      commitId: Endorsement.shape.commitId,
+      orderDigest: Digest,
+      vendorId: VendorId,
+      amount: Money,
+      kind: OrderKind,
+    })
     .strict(),
   reply: z.object({ commitId: Endorsement.shape.commitId, status: z.literal("live") }).strict(),
 });
@@ -81,6 +92,13 @@ export const RegistrationFacts = z
   .object({ orderDigest: Digest, commitId: Endorsement.shape.commitId, vendorId: VendorId, amount: Money })
   .strict();
 export type RegistrationFacts = z.infer<typeof RegistrationFacts>;
+
+/**
+ * The wallet's side also opens the endorsement's payer tag to the host: the salt it gave the broker.
+ * Without it (a Wallet from before payer tags) the registration is recorded but never counts.
+ */
+export const OrderRegistrationFacts = RegistrationFacts.extend({ payerSalt: PayerSalt.optional() }).strict();
+export type OrderRegistrationFacts = z.infer<typeof OrderRegistrationFacts>;
 
 export const RegistrationSide = z.enum(["commit", "delivery", "order"]);
 export type RegistrationSide = z.infer<typeof RegistrationSide>;
@@ -122,8 +140,8 @@ export const RegisterOrder = defineMessage({
   from: "wallet",
   to: "host",
   auth: "envelope",
-  summary: "The wallet registers that it received the order.",
-  body: RegistrationFacts,
+  summary: "The wallet registers that it received the order, opening the endorsement's payer tag.",
+  body: OrderRegistrationFacts,
   reply: Registered,
 });
 

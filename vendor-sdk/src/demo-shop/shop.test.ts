@@ -12,6 +12,8 @@ import {
   orderStatusPath,
   SignedOrder,
   sendMessage,
+  VENDOR_ORIGIN_PROOF_PATH,
+  VendorOriginProof,
 } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VendorEvent } from "../server/events";
@@ -52,6 +54,14 @@ describe("The Daily Cent", () => {
       endpoint: shop.endpoint,
       status: "active",
     });
+  });
+
+  it("proves its origin: /.well-known/quickpay.json lists its vendor key", async () => {
+    const response = await fetch(`${shop.url}${VENDOR_ORIGIN_PROOF_PATH}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const entry = await getJson(host.url + directoryPaths.player(shop.vendorId), DirectoryEntry);
+    expect(VendorOriginProof.parse(await response.json())).toEqual({ vendorKeys: [entry.publicKey] });
   });
 
   it("shows teasers and pay buttons, never an article body", async () => {

@@ -1,11 +1,12 @@
 /**
  * The demo shop, "The Daily Cent": a news site selling one-cent articles. It keeps a vendor key in its
- * data dir, registers with the host, serves its front page and the pay button, and mounts the vendor
- * handlers under `/quickpay`. Article bodies leave the server only through Request Order Delivery.
+ * data dir, registers with the host (proving its origin with `/.well-known/quickpay.json`, which it
+ * serves from its key), serves its front page and the pay button, and mounts the vendor handlers under
+ * `/quickpay`. Article bodies leave the server only through Request Order Delivery.
  */
 import path from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
-import { type Order, QuickPayError } from "@quickpay/protocol";
+import { answerClientError, type Order, QuickPayError, VENDOR_ORIGIN_PROOF_PATH } from "@quickpay/protocol";
 import { Hono } from "hono";
 import pino from "pino";
 import { buildButton } from "../button/build";
@@ -14,7 +15,7 @@ import { JsonLinesVendorStore } from "../server/file-store";
 import { createVendorHandlers } from "../server/handlers";
 import { errorResponse } from "../server/http";
 import type { FlushResult } from "../server/outbox";
-import { registerVendor } from "../server/register";
+import { originProofResponse, registerVendor } from "../server/register";
 import type { SettleReport } from "../server/settlement";
 import { MemoryVendorStore, type VendorStore } from "../server/store";
 import type { DeliveredContent } from "../server/types";
@@ -70,6 +71,8 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningSh
   app.get("/", (c) => c.html(frontPage(articles, shopUrl)));
   app.get("/get-wallet", (c) => c.html(getWalletPage()));
   app.get("/favicon.ico", (c) => c.body(null, 204));
+  // The origin proof: the host fetches it while registering this shop, and finds the shop's key.
+  app.get(VENDOR_ORIGIN_PROOF_PATH, (c) => originProofResponse(c.req.raw, keys.publicKey) ?? c.notFound());
   app.get("/quickpay-button.js", (c) =>
     c.body(buttonJs, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }),
   );
@@ -151,5 +154,7 @@ function listen(app: Hono, port: number): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => resolve(server));
     server.once("error", reject);
+    // What node's HTTP parser cannot read gets the project's error shape and `Connection: close`.
+    server.on("clientError", answerClientError);
   });
 }

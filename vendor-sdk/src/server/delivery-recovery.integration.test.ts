@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type RunningHost, startHost } from "@quickpay/host-server";
+import { type RunningHost, sharedProofServer, startHost } from "@quickpay/host-server";
 import { type RunningBroker, startDemoBank } from "@quickpay/paycards/demo-bank/server";
 import {
   DELIVERY_RETRY_GRACE_MS,
@@ -66,10 +66,12 @@ beforeAll(async () => {
     now,
     approvalPollMs: 0,
   });
+  // The shared proof server serves /.well-known/quickpay.json for this key on a fresh origin.
+  const origin = (await sharedProofServer()).originFor(keys.publicKey);
   await registerVendor(host.url, keys, {
     name: "Recovery Shop",
-    origins: ["http://127.0.0.1:1"],
-    endpoint: "http://127.0.0.1:1/quickpay",
+    origins: [origin],
+    endpoint: `${origin}/quickpay`,
   });
   wallet = await createTestWallet(host.url, bank.url, bank.accounts[0]!, now);
 });

@@ -3,12 +3,13 @@
  * a wallet made of protocol messages, and the vendor handlers served on loopback.
  */
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { type RunningHost, startHost } from "@quickpay/host-server";
-import { type RunningBroker, startDemoBank } from "@quickpay/paycards/demo-bank/server";
+import { demoBrokerKey, type RunningBroker, startDemoBank } from "@quickpay/paycards/demo-bank/server";
 import {
+  DirectoryEntry,
+  directoryPaths,
   type FetchLike,
   generateKeyPair,
   getJson,
@@ -26,20 +27,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postJson, type Served, serveFetch } from "../test-support/serve";
 import { createTestWallet, type TestWallet } from "../test-support/wallet";
 import { createVendorHandlers, type VendorHandlers } from "./handlers";
-import { registerVendor } from "./register";
+import { originProofResponse, registerVendor } from "./register";
 
-/** The demo bank's committed DEMO key (public by design, see contracts.md), read from its package. */
-const demoBrokerPrivateKey = (
-  JSON.parse(
-    fs.readFileSync(
-      path.join(
-        path.dirname(createRequire(import.meta.url).resolve("@quickpay/paycards/demo-bank/server")),
-        "../demo-broker-key.json",
-      ),
-      "utf8",
-    ),
-  ) as { privateKey: string }
-).privateKey;
+/** The demo bank's committed DEMO key (public by design, see contracts.md). */
+const demoBrokerPrivateKey = demoBrokerKey.privateKey;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vendor-delivery-"));
 const hostDb = path.join(dir, "host.db");
@@ -132,6 +123,10 @@ describe("Request Order Delivery with a real host and broker", () => {
     expect(await handlers.flushOutbox()).toMatchObject({ pending: 0 });
     const recorded = await status(reply.orderDigest);
     expect(recorded.delivery).toMatchObject({ from: vendorId, commitId: reply.commitId, vendorId });
+    // The wallet's side, opening the endorsement's payer tag with its salt: recorded, the wallet unnamed.
+    expect(endorsement.endorsement).toMatchObject({ kind: "micro", payerTag: expect.any(String) });
+    await wallet.registerOrder(endorsement);
+    expect((await status(reply.orderDigest)).order).toMatchObject({ commitId: reply.commitId, from: null });
   });
 
   it("answers a repeated request with the same delivery, without a second Check Commit", async () => {
@@ -160,6 +155,27 @@ describe("Request Order Delivery with a real host and broker", () => {
     expect(checkCommits).toBe(before);
   });
 
+  it("refuses an endorsement of another kind or of none (mismatch on kind) without asking the broker", async () => {
+    const order = await getOrder();
+    const real = await wallet.inquirePayment(order);
+    expect(real.endorsement.kind).toBe("micro");
+    const before = checkCommits;
+    for (const kind of ["regular", undefined] as const) {
+      // Signed by the broker's own (committed DEMO) key, so only the kind is wrong.
+      const { kind: _endorsed, ...rest } = real.endorsement;
+      const endorsement = await signEndorsement(demoBrokerPrivateKey, { ...rest, ...(kind ? { kind } : {}) });
+      const r = await requestDelivery({ order, endorsement });
+      expect(r).toMatchObject({
+        status: 422,
+        json: { error: { code: "mismatch", details: { fields: ["kind"] } } },
+      });
+    }
+    expect(checkCommits).toBe(before);
+    // The honest endorsement still delivers: the refusals recorded nothing against the commitment.
+    const ok = await requestDelivery({ order, endorsement: real });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(200);
+  });
+
   it("refuses an endorsement whose signature was tampered with (bad_signature)", async () => {
     const order = await getOrder();
     const endorsement = await wallet.inquirePayment(order);
@@ -179,6 +195,7 @@ describe("Request Order Delivery with a real host and broker", () => {
       orderDigest: orderDigest(order.order),
       vendorId,
       amount: order.order.amount,
+      kind: order.order.kind,
       brokerId: playerIdFor("broker", stranger.publicKey),
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
     });
@@ -194,6 +211,7 @@ describe("Request Order Delivery with a real host and broker", () => {
       orderDigest: orderDigest(order.order),
       vendorId,
       amount: order.order.amount,
+      kind: order.order.kind,
       brokerId: bank.brokerId,
       expiresAt: new Date(Date.now() + 60_000).toISOString(),
     });
@@ -233,6 +251,7 @@ describe("Request Order Delivery with a real host and broker", () => {
         orderDigest: orderDigest(order.order),
         vendorId: order.order.vendorId,
         amount: order.order.amount,
+        kind: order.order.kind,
         brokerId: bank.brokerId,
         expiresAt: new Date(Date.now() + 60_000).toISOString(),
       });
@@ -283,14 +302,64 @@ describe("Request Order Delivery with a real host and broker", () => {
 describe("registerVendor", () => {
   it("returns the vendor id derived from the key, which the host lists", async () => {
     const keys = generateKeyPair();
-    const id = await registerVendor(host.url, keys, {
-      name: "Another Shop",
-      origins: ["http://127.0.0.1:1"],
-      endpoint: "http://127.0.0.1:1/quickpay",
-    });
-    expect(id).toBe(playerIdFor("vendor", keys.publicKey));
-    await expect(
-      registerVendor(host.url, keys, { name: "", origins: [], endpoint: "nope" }),
-    ).rejects.toBeInstanceOf(QuickPayError);
+    // A site serving only the SDK's origin proof for this key.
+    const site = await serveFetch(
+      async (req) => originProofResponse(req, keys.publicKey) ?? new Response(null, { status: 404 }),
+    );
+    try {
+      const id = await registerVendor(host.url, keys, {
+        name: "Another Shop",
+        origins: [site.url],
+        endpoint: `${site.url}/quickpay`,
+      });
+      expect(id).toBe(playerIdFor("vendor", keys.publicKey));
+      await expect(
+        registerVendor(host.url, keys, { name: "", origins: [], endpoint: "nope" }),
+      ).rejects.toBeInstanceOf(QuickPayError);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it("is refused with origin_not_proven when the origin does not list the key", async () => {
+    const keys = generateKeyPair();
+    const site = await serveFetch(
+      async (req) =>
+        originProofResponse(req, generateKeyPair().publicKey) ?? new Response(null, { status: 404 }),
+    );
+    try {
+      const refused = registerVendor(host.url, keys, {
+        name: "Not Mine",
+        origins: [site.url],
+        endpoint: `${site.url}/quickpay`,
+      });
+      await expect(refused).rejects.toMatchObject({ code: "origin_not_proven", status: 403 });
+    } finally {
+      await site.close();
+    }
+  });
+
+  it("hands the vendor over to a new key with rotateFrom: the old vendor is suspended", async () => {
+    const old = generateKeyPair();
+    const next = generateKeyPair();
+    let listed = [old.publicKey];
+    const site = await serveFetch(
+      async (req) => originProofResponse(req, listed) ?? new Response(null, { status: 404 }),
+    );
+    try {
+      const registration = { name: "Rotating Shop", origins: [site.url], endpoint: `${site.url}/quickpay` };
+      const oldId = await registerVendor(host.url, old, registration);
+      listed = [old.publicKey, next.publicKey];
+      const newId = await registerVendor(host.url, next, { ...registration, rotateFrom: old.privateKey });
+      expect(newId).toBe(playerIdFor("vendor", next.publicKey));
+      const byOrigin = await getJson(host.url + directoryPaths.vendorByOrigin(site.url), DirectoryEntry);
+      expect(byOrigin).toMatchObject({ id: newId, status: "active" });
+      expect(await getJson(host.url + directoryPaths.player(oldId), DirectoryEntry)).toMatchObject({
+        status: "suspended",
+        origins: [],
+      });
+    } finally {
+      await site.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import {
   DeliveredContent as DeliveredContentSchema,
   type DirectoryClient,
   type FetchLike,
+  OneAtATime,
   type Order,
   orderDigest,
   QuickPayError,
@@ -91,8 +92,13 @@ interface Admitted {
 
 export function createOrderDelivery<I extends Item>(deps: OrderDeliveryDeps<I>) {
   const { config, store, logger, emit, now } = deps;
-  /** Requests under way, by commit id: a concurrent repeat waits for the first instead of racing it. */
-  const inFlight = new Map<string, { digest: string; reply: Promise<DeliveryReply> }>();
+  /**
+   * Requests by commit id, one at a time (the broker kit's rule for message ids): a concurrent copy
+   * waits for the one under way, then finds its record — the stored answer for the same order,
+   * `conflict` for another — instead of racing it to `deliver()` or answering with another order's
+   * content.
+   */
+  const byCommit = new OneAtATime();
 
   const subjectOf = (r: { orderDigest: string; commitId: string; itemId: string }): VendorEventSubject => ({
     orderDigest: r.orderDigest,
@@ -110,18 +116,7 @@ export function createOrderDelivery<I extends Item>(deps: OrderDeliveryDeps<I>) 
     const commitId = signedEndorsement.endorsement.commitId;
     const subject = { orderDigest: admitted.digest, commitId, itemId: admitted.itemId };
     try {
-      let running = inFlight.get(commitId);
-      if (!running) {
-        running = {
-          digest: admitted.digest,
-          reply: advance(admitted).finally(() => inFlight.delete(commitId)),
-        };
-        inFlight.set(commitId, running);
-      } else if (running.digest !== admitted.digest) {
-        // Two orders under one commitment, both first seen at once: the first one in keeps it.
-        throw new QuickPayError("conflict", `commitment ${commitId} is being used for another order`);
-      }
-      const reply = await running.reply;
+      const reply = await byCommit.run(commitId, () => advance(admitted));
       await emit({ type: "answered", ...subjectOf(subject), status: 200, state: "delivered" });
       return reply;
     } catch (error) {
@@ -171,10 +166,18 @@ export function createOrderDelivery<I extends Item>(deps: OrderDeliveryDeps<I>) 
     return { signedOrder, signedEndorsement, digest, requestDigest, itemId };
   }
 
-  /** Moves the order on from its stored state until it is answered. One run per commit id at a time. */
+  /**
+   * Moves the order on from its stored state until it is answered. One run per commit id at a time,
+   * so the record read here is the one this run writes on: a commitment already recorded for
+   * another order (admitted before that record was written) is `conflict`, never its content.
+   */
   async function advance(admitted: Admitted): Promise<DeliveryReply> {
     const { signedOrder, signedEndorsement } = admitted;
-    let record = await store.findDelivery(signedEndorsement.endorsement.commitId);
+    const { commitId } = signedEndorsement.endorsement;
+    let record = await store.findDelivery(commitId);
+    if (record && record.orderDigest !== admitted.digest) {
+      throw new QuickPayError("conflict", `commitment ${commitId} was already used for another order`);
+    }
     if (!record) {
       // Nothing is recorded for an order that comes in expired: nothing was accepted, nothing charged.
       assertLive(signedOrder, signedEndorsement, now());
@@ -347,7 +350,14 @@ export function createOrderDelivery<I extends Item>(deps: OrderDeliveryDeps<I>) 
     const envelope = await signEnvelope(
       deps.signer,
       "CheckCommit",
-      { commitId, orderDigest: record.orderDigest, vendorId: config.vendorId, amount: order.amount },
+      {
+        commitId,
+        orderDigest: record.orderDigest,
+        vendorId: config.vendorId,
+        amount: order.amount,
+        // The broker refuses (`mismatch`) a kind other than the one it endorsed.
+        kind: order.kind,
+      },
       { id: derivedMessageId("check-commit", config.vendorId, commitId, order.createdAt), at: now() },
     );
     const reply = await sendMessage(brokerEndpoint, "CheckCommit", envelope, deps.fetchOption);

@@ -65,6 +65,7 @@ async function endorsementFor(order: SignedOrder["order"]) {
     orderDigest: orderDigest(order),
     vendorId: order.vendorId,
     amount: order.amount,
+    kind: order.kind,
     brokerId,
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
   });

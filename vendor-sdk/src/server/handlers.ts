@@ -19,6 +19,7 @@ import { eventEmitter } from "./events";
 import { errorResponse, json, methodNotAllowed, preflight, readBody } from "./http";
 import { buildSignedOrder } from "./orders";
 import { DeliveryRegistrar, type FlushResult } from "./outbox";
+import { originProofResponse } from "./register";
 import { type SettleReport, settlePending } from "./settlement";
 import { MemoryVendorStore } from "./store";
 
@@ -27,7 +28,10 @@ export interface VendorHandlers {
   getOrder(req: Request): Promise<Response>;
   /** `POST …/v1/request-order-delivery` `{ order, endorsement }` → `{ orderDigest, commitId, content, deliveredAt }`. */
   requestOrderDelivery(req: Request): Promise<Response>;
-  /** Routes by path suffix (and answers CORS preflights); null for any other path. */
+  /**
+   * Routes by path suffix (and answers CORS preflights), and serves `GET /.well-known/quickpay.json`
+   * (the origin proof listing this vendor's key) when mounted at the origin's root; null for any other path.
+   */
   handle(req: Request): Promise<Response | null>;
   /** Sends every pending Register Delivery now (tests, shutdown hooks, after fixing a refused one). */
   flushOutbox(): Promise<FlushResult>;
@@ -133,6 +137,9 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
   }
 
   async function handle(req: Request): Promise<Response | null> {
+    // The origin proof the host fetches at Register Vendor, when these handlers serve the origin's root.
+    const proof = originProofResponse(req, vendorPublicKey);
+    if (proof) return proof;
     const path = new URL(req.url).pathname;
     if (path.endsWith(GetOrder.path)) return getOrder(req);
     if (path.endsWith(RequestOrderDelivery.path)) return requestOrderDelivery(req);

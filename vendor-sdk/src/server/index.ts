@@ -1,4 +1,6 @@
 /** @quickpay/vendor-sdk — the vendor's server side: handlers, registration, stores, the demo shop. */
+/** For a vendor's own node server: `server.on("clientError", answerClientError)` (README §2). */
+export { answerClientError } from "@quickpay/protocol";
 export type { DemoShopOptions, RunningShop } from "../demo-shop/shop";
 export { startDemoShop } from "../demo-shop/shop";
 export type { Catalog, Item, ReceiptPolicy, VendorConfig, VendorLogger } from "./config";
@@ -16,7 +18,7 @@ export type {
 } from "./events";
 export { JsonLinesVendorStore, readVendorStoreFile, type VendorStoreContents } from "./file-store";
 export { createVendorHandlers, type VendorHandlers } from "./handlers";
-export { corsHeaders } from "./http";
+export { corsHeaders, MAX_BODY_BYTES } from "./http";
 export {
   buildOrder,
   DEFAULT_ORDER_TTL_MS,
@@ -25,7 +27,7 @@ export {
   receiptUntilFor,
 } from "./orders";
 export { type FlushResult, REGISTER_DELIVERY_POLICY } from "./outbox";
-export { registerVendor, type VendorRegistration } from "./register";
+export { originProofResponse, registerVendor, type VendorRegistration } from "./register";
 export { type SettlementConfig, type SettleReport, settlePending } from "./settlement";
 export {
   type AcceptedDelivery,

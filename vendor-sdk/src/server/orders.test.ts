@@ -44,6 +44,7 @@ async function endorse(order: Order, overrides: Record<string, unknown> = {}, ke
     orderDigest: orderDigest(order),
     vendorId: order.vendorId,
     amount: order.amount,
+    kind: order.kind,
     brokerId,
     expiresAt: new Date(now.getTime() + 60_000).toISOString(),
     ...overrides,
@@ -166,6 +167,20 @@ describe("verifying what the Wallet presents", () => {
       ),
       "mismatch",
     );
+  });
+
+  it("refuses an endorsement of another kind, or stating none (mismatch on kind)", async () => {
+    const digest = orderDigest(order);
+    for (const overrides of [{ kind: "regular" }, { kind: undefined }]) {
+      const signed = await endorse(order, overrides);
+      const error = await verifyEndorsement(signed, order, digest, broker.publicKey).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(QuickPayError);
+      expect(error).toMatchObject({ code: "mismatch", details: { fields: ["kind"] } });
+      expect((error as QuickPayError).message).toMatch(/kind|micro/);
+    }
   });
 
   it("refuses an endorsement not signed by the named broker (bad_signature)", async () => {

@@ -129,7 +129,9 @@ export function assertLive(signedOrder: SignedOrder, signedEndorsement: SignedEn
 
 /**
  * The endorsement must be the named broker's signature over exactly this order: same digest, this
- * vendor, this amount. A commitment bound to another order is worthless here (no double spending).
+ * vendor, this amount, this kind. A commitment bound to another order is worthless here (no double
+ * spending); one that states no kind, or another kind, is refused (`mismatch`, `details.fields`
+ * `["kind"]`) — the broker would refuse its Check Commit anyway.
  */
 export async function verifyEndorsement(
   signed: SignedEndorsement,
@@ -155,6 +157,15 @@ export async function verifyEndorsement(
     throw new QuickPayError(
       "mismatch",
       `endorsement ${e.commitId} is for ${e.amount.value} ${e.amount.currency}, the order is ${order.amount.value} ${order.amount.currency}`,
+    );
+  }
+  if (e.kind !== order.kind) {
+    throw new QuickPayError(
+      "mismatch",
+      e.kind === undefined
+        ? `endorsement ${e.commitId} states no order kind; this ${order.kind} order needs an endorsement that does`
+        : `endorsement ${e.commitId} is for a ${e.kind} order, this order is ${order.kind}`,
+      { fields: ["kind"] },
     );
   }
 }

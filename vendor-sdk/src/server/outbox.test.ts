@@ -1,5 +1,5 @@
 /** The Register Delivery outbox on the protocol's Resender, against a dead port and a real host. */
-import { type RunningHost, startHost } from "@quickpay/host-server";
+import { type RunningHost, sharedProofServer, startHost } from "@quickpay/host-server";
 import { generateKeyPair, getJson, OrderStatus, orderStatusPath, playerIdFor } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deadUrl } from "../test-support/serve";
@@ -153,10 +153,12 @@ describe("the Register Delivery outbox", () => {
       expect((await store.pendingRegistrations())[0]?.attempts).toBe(1);
 
       // …until the operator fixes the cause and flushes.
+      // The shared proof server serves /.well-known/quickpay.json for this key on a fresh origin.
+      const origin = (await sharedProofServer()).originFor(keys.publicKey);
       await registerVendor(host.url, keys, {
         name: "Outbox Shop",
-        origins: ["http://127.0.0.1:1"],
-        endpoint: "http://127.0.0.1:1/quickpay",
+        origins: [origin],
+        endpoint: `${origin}/quickpay`,
       });
       expect(await registrar.flush()).toEqual({ sent: 1, pending: 0 });
       const status = await getJson(host.url + orderStatusPath(registration.facts.orderDigest), OrderStatus);
@@ -174,10 +176,12 @@ describe("the Register Delivery outbox", () => {
         logger: recordingLogger().logger,
         timer: false,
       });
+      // The shared proof server serves /.well-known/quickpay.json for this key on a fresh origin.
+      const origin = (await sharedProofServer()).originFor(keys.publicKey);
       await registerVendor(host.url, keys, {
         name: "Outbox Shop",
-        origins: ["http://127.0.0.1:1"],
-        endpoint: "http://127.0.0.1:1/quickpay",
+        origins: [origin],
+        endpoint: `${origin}/quickpay`,
       });
       const registration = await queue(store, new Date().toISOString());
       registrar.start(); // as the handlers do, with or without the timer

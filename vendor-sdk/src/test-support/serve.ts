@@ -1,5 +1,6 @@
 /** Test support: serves a Fetch-API handler over real HTTP on a free loopback port. */
 import { type ServerType, serve } from "@hono/node-server";
+import { answerClientError } from "@quickpay/protocol";
 
 export interface Served {
   url: string;
@@ -19,6 +20,8 @@ export function serveFetch(handler: (req: Request) => Promise<Response>, port = 
       }),
     );
     server.once("error", reject);
+    // As the demo shop does: parser-level errors in the project's shape.
+    server.on("clientError", answerClientError);
   });
 }
 

@@ -1,10 +1,12 @@
 /**
  * Test support: a Wallet reduced to its protocol messages — a key registered with the host
  * (Register Wallet), a demo-bank Paycard bound through Confirm Paycard / Answer Response, and
- * Inquiry Payment for an order. What the browser extension does, minus the browser.
+ * Inquiry Payment for an order, and Register Order with the host. What the browser extension does,
+ * minus the browser: a fresh payer salt per order, sent to the broker and the host only.
  */
 import {
   generateKeyPair,
+  newPayerSalt,
   orderDigest,
   playerIdFor,
   type SignedEndorsement,
@@ -15,8 +17,13 @@ import {
 
 export interface TestWallet {
   walletId: string;
-  /** Inquiry Payment: the broker holds the order's amount and endorses its digest. */
+  /**
+   * Inquiry Payment: the broker holds the order's amount and endorses its digest, tagged with this
+   * wallet and the order's payer salt (fresh per order, the same when the order is asked again).
+   */
   inquirePayment(signed: SignedOrder): Promise<SignedEndorsement>;
+  /** Register Order: the wallet's side of the vote, opening the endorsement's payer tag to the host. */
+  registerOrder(endorsement: SignedEndorsement): Promise<void>;
 }
 
 export async function createTestWallet(
@@ -54,9 +61,14 @@ export async function createTestWallet(
       { at: now() },
     ),
   );
+  // One salt per order digest, never shown to the vendor.
+  const salts = new Map<string, string>();
   return {
     walletId,
     async inquirePayment({ order }) {
+      const digest = orderDigest(order);
+      const payerSalt = salts.get(digest) ?? newPayerSalt();
+      salts.set(digest, payerSalt);
       const reply = await sendMessage(
         bankUrl,
         "InquiryPayment",
@@ -66,16 +78,36 @@ export async function createTestWallet(
           {
             paycardId: bound.paycardId,
             credential: bound.credential,
-            orderDigest: orderDigest(order),
+            orderDigest: digest,
             vendorId: order.vendorId,
             amount: order.amount,
             kind: order.kind,
             orderExpiresAt: order.expiresAt,
+            payerSalt,
           },
           { at: now() },
         ),
       );
       return reply.endorsement;
+    },
+    async registerOrder({ endorsement: e }) {
+      const payerSalt = salts.get(e.orderDigest);
+      await sendMessage(
+        hostUrl,
+        "RegisterOrder",
+        await signEnvelope(
+          signer,
+          "RegisterOrder",
+          {
+            orderDigest: e.orderDigest,
+            commitId: e.commitId,
+            vendorId: e.vendorId,
+            amount: e.amount,
+            ...(payerSalt ? { payerSalt } : {}),
+          },
+          { at: now() },
+        ),
+      );
     },
   };
 }

@@ -4,18 +4,18 @@
  * refused write leaves nothing behind and never undoes another write of the batch.
  */
 import { parseMoney } from "@quickpay/protocol";
-import { decideBrokerSettlement, decideSettlement, sameAmount, walletOfOrder } from "../rules";
-import type {
-  Effect,
-  EffectResult,
-  MailInput,
-  Outcome,
-  PlayerRecord,
-  SettleItemResult,
-  Write,
-} from "../types";
+import {
+  decideBrokerSettlement,
+  decideRevoke,
+  decideSettlement,
+  sameAmount,
+  voteEndorsement,
+  walletOfOrder,
+} from "../rules";
+import type { Effect, EffectResult, MailInput, Outcome, SettleItemResult, Write } from "../types";
 import { lockDigests } from "./locks";
-import { type Queryable, registrations, revoke, settlement } from "./rows";
+import { registerPlayer } from "./players";
+import { getPlayer, type Queryable, registrations, revokes, settlements } from "./rows";
 
 type Refused = Extract<Outcome, { status: "refused" }>;
 
@@ -26,65 +26,10 @@ const refuse = (code: Refused["code"], message: string): never => {
   throw new Refusal({ status: "refused", code, message });
 };
 
-async function registerPlayer(db: Queryable, player: PlayerRecord): Promise<EffectResult["registerPlayer"]> {
-  // Lock the row (when present) so concurrent re-registrations of one player take turns.
-  const existing = await db.query<{ public_key: string }>(
-    "SELECT public_key FROM players WHERE id = $1 FOR UPDATE",
-    [player.id],
-  );
-  const origins = player.origins ?? [];
-  if (origins.length > 0) {
-    const { rows } = await db.query<{ origin: string }>(
-      "SELECT origin FROM vendor_origins WHERE origin = ANY($1::text[]) AND vendor_id <> $2",
-      [origins, player.id],
-    );
-    if (rows[0]) refuse("conflict", `origin ${rows[0].origin} belongs to another vendor`);
-  }
-  const row = existing.rows[0];
-  if (row && row.public_key !== player.publicKey) {
-    refuse("conflict", `player ${player.id} is registered with another key`);
-  }
-  if (!row) {
-    // ON CONFLICT: another process registered the same player since our read; keep its row.
-    await db.query(
-      `INSERT INTO players (id, kind, public_key, status, registered_at, name, endpoint)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-      [
-        player.id,
-        player.kind,
-        player.publicKey,
-        player.status,
-        player.registeredAt,
-        player.name ?? null,
-        player.endpoint ?? null,
-      ],
-    );
-  } else {
-    await db.query("UPDATE players SET name = $2, endpoint = $3 WHERE id = $1", [
-      player.id,
-      player.name ?? null,
-      player.endpoint ?? null,
-    ]);
-  }
-  if (player.kind === "vendor") {
-    await db.query("DELETE FROM vendor_origins WHERE vendor_id = $1", [player.id]);
-    // The primary key on origin arbitrates a concurrent claim by another vendor's transaction.
-    const inserted = await db.query(
-      `INSERT INTO vendor_origins (origin, vendor_id, position)
-       SELECT o, $2, n FROM unnest($1::text[]) WITH ORDINALITY AS t(o, n) ON CONFLICT (origin) DO NOTHING`,
-      [origins, player.id],
-    );
-    if ((inserted.rowCount ?? 0) < new Set(origins).size) {
-      refuse("conflict", "one of the origins belongs to another vendor");
-    }
-  }
-  return { playerId: player.id };
-}
-
 async function resolveRecipient(db: Queryable, to: MailInput["to"]): Promise<string> {
   if ("walletOfOrder" in to) {
     await lockDigests(db, [to.walletOfOrder]);
-    const wallet = walletOfOrder(await registrations(db, to.walletOfOrder));
+    const wallet = walletOfOrder(await registrations(db, to.walletOfOrder), to.endorsedBy);
     return wallet ?? refuse("not_registered", `no wallet registered order ${to.walletOfOrder}`);
   }
   const { rows } = await db.query("SELECT 1 FROM players WHERE id = $1", [to.playerId]);
@@ -111,13 +56,18 @@ async function settle(db: Queryable, w: Write, effect: Extract<Effect, { kind: "
   );
   const results: SettleItemResult[] = [];
   for (const item of effect.items) {
+    const registered = await registrations(db, item.orderDigest);
+    const presented = item.presentedEndorsement?.endorsement;
+    const choice = voteEndorsement(item.orderDigest, registered, presented);
     const decision = decideSettlement({
       orderDigest: item.orderDigest,
       vendorId: effect.vendorId,
-      registrations: await registrations(db, item.orderDigest),
-      presentedEndorsement: item.presentedEndorsement?.endorsement,
-      revoked: (await revoke(db, item.orderDigest)) !== null,
-      settled: (await settlement(db, item.orderDigest)) !== null,
+      registrations: registered,
+      presentedEndorsement: presented,
+      revokes: await revokes(db, item.orderDigest),
+      settlements: await settlements(db, item.orderDigest),
+      // Read in the transaction: a broker suspended since the approval was prepared is refused.
+      brokerStatus: choice.ok ? (await getPlayer(db, choice.endorsement.brokerId))?.status : undefined,
     });
     if (!decision.ok) {
       results.push({
@@ -178,8 +128,8 @@ async function registerSettlement(
       brokerId: effect.brokerId,
       vendorId: effect.vendorId,
       registrations: await registrations(db, digest),
-      revoked: (await revoke(db, digest)) !== null,
-      settlement: await settlement(db, digest),
+      revokes: await revokes(db, digest),
+      settlements: await settlements(db, digest),
     });
     if (d.outcome === "rejected") {
       out.rejected.push({ orderDigest: digest, code: d.code, reason: d.reason });
@@ -215,7 +165,7 @@ export async function applyEffect(db: Queryable, w: Write): Promise<unknown> {
   const effect = w.effect;
   switch (effect.kind) {
     case "registerPlayer":
-      return registerPlayer(db, effect.player);
+      return registerPlayer(db, effect, refuse);
     case "setPlayerStatus": {
       const updated = await db.query("UPDATE players SET status = $2 WHERE id = $1", [
         effect.playerId,
@@ -227,7 +177,13 @@ export async function applyEffect(db: Queryable, w: Write): Promise<unknown> {
     case "revoke": {
       const r = effect.revoke;
       await lockDigests(db, [r.orderDigest]);
-      if (await revoke(db, r.orderDigest)) refuse("revoked", `order ${r.orderDigest} is already revoked`);
+      const decision = decideRevoke({
+        brokerId: r.brokerId,
+        revoke: r,
+        registrations: await registrations(db, r.orderDigest),
+        revokes: await revokes(db, r.orderDigest),
+      });
+      if (!decision.ok) refuse(decision.code, decision.reason);
       const recipient = await resolveRecipient(db, effect.alert.to);
       await db.query(
         `INSERT INTO revokes (order_digest, commit_id, vendor_id, broker_id, currency, micros, reason,

@@ -97,8 +97,8 @@ export async function createPostgresStore(
         const order = {
           orderDigest,
           registrations: await rows.registrations(client, orderDigest),
-          revoke: await rows.revoke(client, orderDigest),
-          settlement: await rows.settlement(client, orderDigest),
+          revokes: await rows.revokes(client, orderDigest),
+          settlements: await rows.settlements(client, orderDigest),
         };
         await client.query("COMMIT");
         return order;
@@ -117,7 +117,7 @@ export async function createPostgresStore(
     async listSettlements(options = {}) {
       const { rows: found } = await pool.query(
         `SELECT * FROM settlements WHERE ($1::text IS NULL OR settled_at >= $1)
-           AND ($2::text IS NULL OR settled_at < $2) ORDER BY settled_at, order_digest`,
+           AND ($2::text IS NULL OR settled_at < $2) ORDER BY settled_at, order_digest, broker_id`,
         [options.since ?? null, options.until ?? null],
       );
       return found.map(rows.toSettlement);

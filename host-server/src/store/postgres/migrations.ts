@@ -109,6 +109,21 @@ export const postgresMigrations: { version: number; sql: string }[] = [
       ALTER TABLE idempotency ADD PRIMARY KEY (message_id, sender);
     `,
   },
+  {
+    // The vote counts three independent parties (docs/decisions.md): the wallet's side opens the
+    // endorsement's payer tag with its salt, and revokes and settlements are kept per broker, so a
+    // second broker's record for a digest never takes the endorsing broker's place.
+    version: 3,
+    sql: `
+      ALTER TABLE registrations ADD COLUMN payer_salt text;
+      ALTER TABLE revokes ALTER COLUMN broker_id TYPE text COLLATE "C";
+      ALTER TABLE revokes DROP CONSTRAINT revokes_pkey;
+      ALTER TABLE revokes ADD PRIMARY KEY (order_digest, broker_id);
+      ALTER TABLE settlements ALTER COLUMN broker_id TYPE text COLLATE "C";
+      ALTER TABLE settlements DROP CONSTRAINT settlements_pkey;
+      ALTER TABLE settlements ADD PRIMARY KEY (order_digest, broker_id);
+    `,
+  },
 ];
 
 /** Applies pending migrations under the migration lock; returns the schema version. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type Envelope, generateKeyPair, newId, playerIdFor, signEnvelope } from "@quickpay/protocol";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sharedProofServer } from "../../proof-server";
 import { startTestCluster, type TestCluster } from "./test-cluster";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
@@ -28,6 +29,8 @@ function startHostProcess(url: string): Promise<{ child: ChildProcess; url: stri
       HOST_PORT: "0",
       LOG_LEVEL: "warn",
       OPERATOR_TOKEN: "multi-host-operator-token",
+      // The test's vendors prove loopback origins (the shared proof server).
+      HOST_LOOPBACK_VENDORS: "on",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -96,11 +99,12 @@ describe("several host processes on one PostgreSQL", () => {
       Array.from({ length: VENDORS }, async (_, i) => {
         const keys = generateKeyPair();
         const signer = { playerId: playerIdFor("vendor", keys.publicKey), privateKey: keys.privateKey };
+        const origin = (await sharedProofServer()).originFor(keys.publicKey);
         const envelope = await signEnvelope(signer, "RegisterVendor", {
           publicKey: keys.publicKey,
           name: `Shop ${i}`,
-          origins: [`http://multi-host-shop-${i}.test`],
-          endpoint: "http://127.0.0.1:9/quickpay",
+          origins: [origin],
+          endpoint: `${origin}/quickpay`,
         });
         // Registered through one host; the others find it in the shared directory.
         expect((await post(`${hosts[i % HOSTS]!.url}/v1/register-vendor`, envelope)).status).toBe(200);

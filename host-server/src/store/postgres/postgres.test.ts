@@ -2,7 +2,15 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeStoreContract } from "../contract";
-import { expectStillExactlyOnce, fakeDigest, player, reg, upgradeProbe, write } from "../contract-fixtures";
+import {
+  expectStillExactlyOnce,
+  fakeDigest,
+  player,
+  reg,
+  T0,
+  upgradeProbe,
+  write,
+} from "../contract-fixtures";
 import { createPostgresStore } from "./index";
 import { postgresMigrations } from "./migrations";
 import { EARLIER_REGISTRATIONS } from "./register";
@@ -116,12 +124,9 @@ describe("postgres store", () => {
           ],
         },
       });
-      expect((await store.getOrder(digests[0]!)).settlement).toMatchObject({
-        path: "broker",
-        brokerId: broker.id,
-        vendorId: vendor,
-        approval: { statementId: "st-1" },
-      });
+      expect((await store.getOrder(digests[0]!)).settlements).toMatchObject([
+        { path: "broker", brokerId: broker.id, vendorId: vendor, approval: { statementId: "st-1" } },
+      ]);
       const [again] = await store.apply([settleWrite("settlement-0000002")]);
       expect(again).toMatchObject({ status: "applied", result: { recorded: [digests[0], digests[0]] } });
       expect(await store.listSettlements()).toHaveLength(1);
@@ -183,7 +188,7 @@ describe("postgres store", () => {
 
     const store = await createPostgresStore(url);
     try {
-      expect(await store.schemaVersion()).toBe(2);
+      expect(await store.schemaVersion()).toBe(postgresMigrations.length);
       const { rows } = await store.pool.query(
         `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
            AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'idempotency'::regclass AND i.indisprimary
@@ -191,6 +196,51 @@ describe("postgres store", () => {
       );
       expect(rows.map((r) => r.attname)).toEqual(["message_id", "sender"]);
       await expectStillExactlyOnce(store, sent, first);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps revokes, settlements and registrations through the upgrade that keys them per broker", async () => {
+    const url = await freshDatabase();
+    const before = await createPostgresStore(url);
+    const digest = "ab".repeat(32);
+    // Back to schema 2, as a database from before the upgrade has it, with one order on record.
+    await before.pool.query(`
+      ALTER TABLE registrations DROP COLUMN payer_salt;
+      ALTER TABLE revokes DROP CONSTRAINT revokes_pkey;
+      ALTER TABLE revokes ALTER COLUMN broker_id TYPE text;
+      ALTER TABLE revokes ADD PRIMARY KEY (order_digest);
+      ALTER TABLE settlements DROP CONSTRAINT settlements_pkey;
+      ALTER TABLE settlements ALTER COLUMN broker_id TYPE text;
+      ALTER TABLE settlements ADD PRIMARY KEY (order_digest);
+      DELETE FROM schema_migrations WHERE version = 3;
+      INSERT INTO registrations (order_digest, side, commit_id, vendor_id, currency, micros, endorsement,
+        sender, message_id, recorded_at, flagged)
+        VALUES ('${digest}', 'order', 'c_xxxxxxxxxxxxxxxxxxxx', 'v_1', 'USD', 10000, NULL, 'w_1', 'm1', '${T0}', false);
+      INSERT INTO revokes VALUES ('${digest}', 'c_xxxxxxxxxxxxxxxxxxxx', 'v_1', 'b_1', 'USD', 10000, 'why', 'm2', '${T0}');
+      INSERT INTO settlements VALUES ('${digest}', 'v_1', 'b_1', 'c_xxxxxxxxxxxxxxxxxxxx', 'USD', 10000, 'host', '${T0}', '{"a":1}');`);
+    await before.close();
+
+    const store = await createPostgresStore(url);
+    try {
+      expect(await store.schemaVersion()).toBe(postgresMigrations.length);
+      const order = await store.getOrder(digest);
+      expect(order.registrations).toMatchObject([{ side: "order", from: "w_1" }]);
+      expect(order.registrations[0]).not.toHaveProperty("payerSalt");
+      expect(order.revokes).toMatchObject([{ brokerId: "b_1", reason: "why", revokedAt: T0 }]);
+      expect(order.settlements).toMatchObject([{ brokerId: "b_1", path: "host", approval: { a: 1 } }]);
+      const key = async (table: string) =>
+        (
+          await store.pool.query(
+            `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+               AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary
+             ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+            [table],
+          )
+        ).rows.map((r) => r.attname);
+      expect(await key("revokes")).toEqual(["order_digest", "broker_id"]);
+      expect(await key("settlements")).toEqual(["order_digest", "broker_id"]);
     } finally {
       await store.close();
     }

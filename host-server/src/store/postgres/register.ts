@@ -115,6 +115,7 @@ export async function applyRegisterRun(db: Queryable, writes: RegisterWrite[]): 
       message: [] as string[],
       at: [] as string[],
       flagged: [] as boolean[],
+      salt: [] as (string | null)[],
     };
     const results = { sender: [] as string[], message: [] as string[], result: [] as string[] };
     for (const w of mine) {
@@ -135,6 +136,7 @@ export async function applyRegisterRun(db: Queryable, writes: RegisterWrite[]): 
         cols.message.push(w.messageId);
         cols.at.push(w.at);
         cols.flagged.push(flagged);
+        cols.salt.push(r.payerSalt ?? null);
         registered.push({ orderDigest: r.orderDigest, side: r.side, recordedAt: w.at, flagged });
       }
       const result: EffectResult["register"] = { registered };
@@ -146,11 +148,11 @@ export async function applyRegisterRun(db: Queryable, writes: RegisterWrite[]): 
     await db.query(
       `WITH added AS (
          INSERT INTO registrations (order_digest, side, commit_id, vendor_id, currency, micros, endorsement,
-           sender, message_id, recorded_at, flagged)
-         SELECT d, s, c, v, cur, mic, e::json, snd, msg, a, f
+           sender, message_id, recorded_at, flagged, payer_salt)
+         SELECT d, s, c, v, cur, mic, e::json, snd, msg, a, f, salt
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
-           $8::text[], $9::text[], $10::text[], $11::boolean[]) WITH ORDINALITY
-           AS t(d, s, c, v, cur, mic, e, snd, msg, a, f, n)
+           $8::text[], $9::text[], $10::text[], $11::boolean[], $15::text[]) WITH ORDINALITY
+           AS t(d, s, c, v, cur, mic, e, snd, msg, a, f, salt, n)
          ORDER BY n)
        UPDATE idempotency i SET result = u.r::json
        FROM unnest($12::text[], $13::text[], $14::text[]) AS u(s, m, r)
@@ -170,6 +172,7 @@ export async function applyRegisterRun(db: Queryable, writes: RegisterWrite[]): 
         results.sender,
         results.message,
         results.result,
+        cols.salt,
       ],
     );
   }

@@ -75,18 +75,26 @@ export async function registrations(db: Queryable, digest: string): Promise<Stor
   return rows.map((r) => toRegistration(r, asIs));
 }
 
-export async function revoke(db: Queryable, digest: string): Promise<RevokeRecord | null> {
-  const { rows } = await db.query<Row>("SELECT * FROM revokes WHERE order_digest = $1", [digest]);
-  return rows[0] ? toRevoke(rows[0]) : null;
+/** Per broker; in the order recorded (ISO times compared bytewise, the broker id breaks a tie). */
+export async function revokes(db: Queryable, digest: string): Promise<RevokeRecord[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT * FROM revokes WHERE order_digest = $1 ORDER BY revoked_at COLLATE "C", broker_id`,
+    [digest],
+  );
+  return rows.map(toRevoke);
 }
 
 export function toSettlement(r: Row): SettlementRecord {
   return mapSettlement(r, asIs);
 }
 
-export async function settlement(db: Queryable, digest: string): Promise<SettlementRecord | null> {
-  const { rows } = await db.query("SELECT * FROM settlements WHERE order_digest = $1", [digest]);
-  return rows[0] ? toSettlement(rows[0]) : null;
+/** Per broker; in the order recorded, as `revokes`. */
+export async function settlements(db: Queryable, digest: string): Promise<SettlementRecord[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM settlements WHERE order_digest = $1 ORDER BY settled_at, broker_id`,
+    [digest],
+  );
+  return rows.map(toSettlement);
 }
 
 export async function fetchMail(

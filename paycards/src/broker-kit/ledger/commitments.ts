@@ -181,7 +181,9 @@ export class CommitmentsStore {
       existing.vendor_id === e.vendorId &&
       existing.amount_micros === request.amountMicros &&
       existing.currency === e.amount.currency &&
-      existing.kind === request.kind;
+      existing.kind === request.kind &&
+      // Another salt would get an endorsement whose tag the wallet cannot open to the host.
+      (JSON.parse(existing.signed_json) as SignedEndorsement).endorsement.payerTag === e.payerTag;
     if (!same) {
       throw new QuickPayError("already_endorsed", `order ${e.orderDigest} is already endorsed`);
     }
@@ -206,6 +208,8 @@ export class CommitmentsStore {
       vendorId: string;
       currency: string;
       amountMicros: number;
+      /** The order's kind as the vendor states it: refused (`mismatch`) unless the one endorsed. */
+      kind: "micro" | "regular";
     },
     now: number,
     settleWithinMs: number = DEFAULT_SETTLE_WITHIN_MS,
@@ -219,6 +223,7 @@ export class CommitmentsStore {
       if (c.order_digest !== claim.orderDigest) differs.push("orderDigest");
       if (c.vendor_id !== claim.vendorId) differs.push("vendorId");
       if (c.currency !== claim.currency || c.amount_micros !== claim.amountMicros) differs.push("amount");
+      if (c.kind !== claim.kind) differs.push("kind");
       if (differs.length > 0) {
         throw new QuickPayError("mismatch", `commitment ${c.commit_id} differs in ${differs.join(", ")}`, {
           fields: differs,

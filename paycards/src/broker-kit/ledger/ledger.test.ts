@@ -62,8 +62,9 @@ function endorse(
   );
 }
 
-function claimOf(s: SignedEndorsement) {
+function claimOf(s: SignedEndorsement, kind: "micro" | "regular" = "micro") {
   return {
+    kind,
     commitId: s.endorsement.commitId,
     orderDigest: s.endorsement.orderDigest,
     vendorId: s.endorsement.vendorId,
@@ -301,8 +302,10 @@ describe("ledger", () => {
       vendorId: VENDOR,
       currency: "USD",
       amountMicros: 10_000,
+      kind: "micro" as const,
     };
     expect(codeOf(() => ledger.commitments.claim({ ...base, vendorId: OTHER_VENDOR }, T0))).toBe("mismatch");
+    expect(codeOf(() => ledger.commitments.claim({ ...base, kind: "regular" }, T0))).toBe("mismatch");
     expect(codeOf(() => ledger.commitments.claim({ ...base, amountMicros: 1 }, T0))).toBe("mismatch");
     expect(codeOf(() => ledger.commitments.claim({ ...base, orderDigest: sha256Hex("x") }, T0))).toBe(
       "mismatch",
@@ -342,7 +345,7 @@ describe("ledger", () => {
       { paycardId, accountId, kind: "regular", amountMicros: 20_000, signed: s, registerMessageId: newId() },
       T0,
     );
-    expect(ledger.commitments.claim(claimOf(s), T0 + 1).status).toBe("claimed");
+    expect(ledger.commitments.claim(claimOf(s, "regular"), T0 + 1).status).toBe("claimed");
     ledger.commitments.releaseExpired(T0 + 10 * 60_000);
     expect(ledger.accounts.balance(accountId)).toMatchObject({ balanceMicros: 50_000, heldMicros: 20_000 });
     expect(ledger.settlements.payHostApproval(approval(s), "1", T0 + 10 * 60_000)).toBe("paid");

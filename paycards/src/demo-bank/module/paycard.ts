@@ -80,6 +80,7 @@ export const demoBankPaycard: PaycardModule = {
         amount: args.amount,
         kind: args.kind,
         orderExpiresAt: args.orderExpiresAt,
+        payerSalt: args.payerSalt,
       },
       // The same purchase always travels under the same message id, so the broker holds funds once.
       { id: args.messageId },

@@ -5,6 +5,7 @@
 import { type RunningHost, startHost } from "@quickpay/host-server";
 import {
   type MessageType,
+  newPayerSalt,
   randomBytes,
   type SignedEndorsement,
   type Signer,
@@ -54,11 +55,18 @@ describe("demo bank settlement", () => {
       amount: { currency: "USD", value: "0.01" },
       kind: "micro",
       orderExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+      payerSalt: newPayerSalt(),
     })) as { endorsement: SignedEndorsement };
     const { commitId, orderDigest, vendorId, amount } = endorsement.endorsement;
     const alice = () => bank.liveAccounts().find((a) => a.accountNumber === "1000-0001");
     const before = alice()!;
-    await send(bank.url, vendor.signer, "CheckCommit", { commitId, orderDigest, vendorId, amount });
+    await send(bank.url, vendor.signer, "CheckCommit", {
+      commitId,
+      orderDigest,
+      vendorId,
+      amount,
+      kind: "micro",
+    });
     // Claimed, not yet paid: the cent is held, the balance untouched.
     expect(alice()).toMatchObject({ balance: before.balance, held: { currency: "USD", value: "0.01" } });
     await bank.server.flushOutbox();
