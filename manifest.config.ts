@@ -10,7 +10,18 @@ export default defineManifest({
   description: "Pay vendors' web pages with QuickPay: micropayments through your Paycards.",
   version: "0.1.0",
   background: { service_worker: "src/background/index.ts", type: "module" },
-  action: { default_title: "QuickPay Wallet", default_popup: "popup.html" },
+  // Rendered from extension/icons/quickpay.svg by scripts/make-icons.ts (Chrome takes no SVG icons).
+  icons: {
+    16: "icons/icon-16.png",
+    32: "icons/icon-32.png",
+    48: "icons/icon-48.png",
+    128: "icons/icon-128.png",
+  },
+  action: {
+    default_title: "QuickPay Wallet",
+    default_popup: "popup.html",
+    default_icon: { 16: "icons/icon-16.png", 32: "icons/icon-32.png" },
+  },
   options_page: "options.html",
   permissions: ["storage", "alarms"],
   // The service worker fetches the host, brokers and vendors' QuickPay endpoints.

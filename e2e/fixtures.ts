@@ -19,7 +19,9 @@ import {
   RemoteShop,
 } from "../scripts/control";
 
-const extensionDir = path.join(path.dirname(fileURLToPath(import.meta.url)), ".extension");
+// QUICKPAY_E2E_EXTENSION: another build directory, so two runs in one tree do not rebuild each other's Wallet.
+const extensionDir =
+  process.env.QUICKPAY_E2E_EXTENSION ?? path.join(path.dirname(fileURLToPath(import.meta.url)), ".extension");
 
 /** Where the e2e network's servers are (the same across player restarts). */
 export type NetworkInfo = NetworkFacts;
@@ -78,6 +80,9 @@ export const test = base.extend<
   },
   context: async ({ profileDir }, use) => {
     const context = await launchWallet(profileDir);
+    // A fresh profile is a new install: the Wallet opens its welcome tab (journeys/onboarding.spec.ts
+    // looks at it). Closed here, so a journey's "a page opened" waits see only what it caused.
+    await (await onboardingTab(context)).close();
     await use(context);
     await context.close();
   },
@@ -114,6 +119,20 @@ export function launchWallet(profileDir: string): Promise<BrowserContext> {
       `--load-extension=${extensionDir}`,
     ],
   });
+}
+
+/**
+ * The welcome tab the Wallet opens once, on install. Polled rather than awaited as a "page" event:
+ * a tab the extension creates may first report about:blank.
+ */
+export async function onboardingTab(context: BrowserContext, timeoutMs = 20_000): Promise<Page> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const tab = context.pages().find((p) => p.url().endsWith("/onboarding.html"));
+    if (tab) return tab;
+    if (Date.now() > deadline) throw new Error("the Wallet opened no welcome tab on install");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** The Wallet's service worker in `context`, once it runs. */

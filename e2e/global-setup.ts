@@ -13,7 +13,7 @@ import { groupMembers, signalGroup, waitUntilGone } from "../scripts/proc";
 import { ManagedProcess } from "../scripts/processes";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const extensionDir = path.join(here, ".extension");
+export const extensionDir = process.env.QUICKPAY_E2E_EXTENSION ?? path.join(here, ".extension");
 /** Playwright empties its output dir at the start of a run; the players' logs of the last run stay here. */
 const logsOut = path.join(here, "test-results", "network-logs");
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page, Worker } from "@playwright/test";
 import { parseMoney } from "@quickpay/protocol";
+import { CONFIRM_WINDOW } from "../extension/src/background/confirm-queue";
 import type { Wallet } from "../extension/src/background/wallet";
 import { judge, readRecords, type Verdict, type WalletSide } from "../scripts/testing/invariant";
 import { type E2eNetwork, expect, type NetworkInfo, type WalletPages } from "./fixtures";
@@ -256,3 +257,43 @@ export async function snapshot(page: Page, name: string): Promise<string> {
 }
 
 const screenshotsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "test-results", "screenshots");
+
+// ---- the confirmation window ------------------------------------------------------------------
+
+/**
+ * Adds a demo bank Paycard through the Wallet's own Add Paycard messages, sent in the service
+ * worker (what the options page sends): for journeys about something else that need a second card.
+ * Returns the new card's id.
+ */
+export async function addPaycardInWorker(
+  serviceWorker: Worker,
+  account: { accountNumber: string; pin: string },
+  options: { makeActive: boolean },
+): Promise<string> {
+  return serviceWorker.evaluate(
+    async ({ account, makeActive }) => {
+      const wallet = await (globalThis as unknown as WalletGlobal).quickpayWallet();
+      const step = await wallet.handlers["paycards.beginAdd"]({ moduleId: "demo-bank" });
+      const card = await wallet.handlers["paycards.answer"]({
+        moduleId: "demo-bank",
+        sessionId: step.sessionId,
+        answers: { accountNumber: account.accountNumber, pin: account.pin },
+        makeActive,
+      });
+      return card.paycardId;
+    },
+    { account: { accountNumber: account.accountNumber, pin: account.pin }, makeActive: options.makeActive },
+  );
+}
+
+/**
+ * Screenshot of the confirmation window at the size the Wallet opens it (`CONFIRM_WINDOW`, 360 × 600):
+ * Playwright's default viewport otherwise overrides every window of the profile, the Wallet's popup
+ * included (chrome.windows reports 1280 × 720 for it). e2e/test-results/screenshots/<name>.png.
+ */
+export async function snapshotConfirmWindow(confirm: Page, name: string): Promise<string> {
+  await confirm.setViewportSize(CONFIRM_WINDOW);
+  const file = path.join(screenshotsDir, `${name}.png`);
+  await confirm.screenshot({ path: file });
+  return file;
+}

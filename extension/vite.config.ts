@@ -51,7 +51,7 @@ export default defineConfig(async (): Promise<UserConfig> => {
       emptyOutDir: true,
       target: "chrome120",
       rollupOptions: {
-        input: { confirm: path.join(here, "confirm.html") },
+        input: { confirm: path.join(here, "confirm.html"), onboarding: path.join(here, "onboarding.html") },
         onwarn(warning, warn) {
           // zod and @scure/base carry /* @__PURE__ */ comments rollup cannot place; harmless noise.
           if (warning.code === "INVALID_ANNOTATION") return;

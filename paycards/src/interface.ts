@@ -98,6 +98,12 @@ export interface PaycardModule {
    */
   inquirePayment(ctx: PaycardContext, args: InquirePaymentArgs): Promise<SignedEndorsement>;
   balance(ctx: PaycardContext, args: { paycardId: string }): Promise<Balance>;
-  /** Forgets the credential of a removed Paycard. */
-  forget(ctx: PaycardContext, args: { paycardId: string }): Promise<void>;
+  /**
+   * The shopper removed this Paycard: tell the broker (which revokes the credential, so a copy of it
+   * can no longer pay or read the balance), then drop the credential from `ctx.storage`. Called from
+   * the Wallet's outbox until it resolves, always with the same `messageId` for the same removal.
+   * Resolves when the broker confirmed, when the broker says the credential is already not valid
+   * (`unauthorized`), and when nothing is stored for this Paycard; rejects on anything worth retrying.
+   */
+  forget(ctx: PaycardContext, args: { paycardId: string; messageId: string }): Promise<void>;
 }

@@ -241,12 +241,23 @@ export function describePaycardConformance(name: string, setup: () => Promise<Co
       expect(micros(after.balance)).toBeLessThanOrEqual(micros(before.balance));
     });
 
-    it("forget() drops the credential, so the Paycard can no longer pay", async () => {
-      await s.module.forget(ctx, { paycardId: binding.paycardId });
+    it("forget() tells the broker, which revokes the credential, and drops it from storage", async () => {
+      const kept = new Map(storage.data);
+      const messageId = newMessageId();
+      await s.module.forget(ctx, { paycardId: binding.paycardId, messageId });
       expect(storage.data.size).toBe(0);
       await expect(s.module.inquirePayment(ctx, order(s.amounts.affordable))).rejects.toMatchObject({
         code: expect.any(String),
       });
+      // The broker side: even a copy of the old credential no longer works.
+      for (const [k, v] of kept) storage.data.set(k, v);
+      await expect(s.module.balance(ctx, { paycardId: binding.paycardId })).rejects.toMatchObject({
+        code: "unauthorized",
+      });
+      // Forgetting again (a resend, or a Paycard the broker already revoked) is not an error.
+      await s.module.forget(ctx, { paycardId: binding.paycardId, messageId });
+      await s.module.forget(ctx, { paycardId: binding.paycardId, messageId: newMessageId() });
+      expect(storage.data.size).toBe(0);
     });
   });
 }

@@ -123,8 +123,13 @@ export async function startNodeWallet(
     modules: paycardModules,
     codeHashes: { "demo-bank": demoBankCodeHash },
     // The person's window is a number; the cell answers for the person through engine.decide.
-    openConfirmation: async () => nextWindow++,
-    confirmationOpen: async () => true,
+    confirmWindows: {
+      open: async () => nextWindow++,
+      isOpen: async () => true,
+      showing: async () => [],
+      focus: async () => undefined,
+      close: async () => undefined,
+    },
     fetch: wire.fetch,
   });
 

@@ -1,11 +1,25 @@
 /**
- * The schema upgrade from Wallet 0.1 (IndexedDB version 1, never released): keys, registration and
- * Paycards are kept; the old purchase stores are dropped and the v2 stores exist with their indexes.
+ * The schema upgrades: from Wallet 0.1 (IndexedDB version 1, never released) keys, registration and
+ * Paycards are kept, the old purchase stores dropped and the v2 stores made with their indexes; 2 → 3
+ * fills in payer salts; 3 → 4 adds the inbox and changes no record.
  */
 import "fake-indexeddb/auto";
 import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
 import { DB_VERSION, openWalletDb } from "./db";
+
+/** Every store of the current schema. */
+const ALL_STORES = [
+  "confirmations",
+  "inbox",
+  "inboxState",
+  "keys",
+  "meta",
+  "outbox",
+  "paycardStorage",
+  "paycards",
+  "purchases",
+].sort();
 
 describe("openWalletDb", () => {
   it("upgrades a version-1 database: identity and Paycards stay, pending/orders go", async () => {
@@ -34,14 +48,17 @@ describe("openWalletDb", () => {
 
     const db = await openWalletDb(name);
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(
-      ["keys", "meta", "outbox", "paycardStorage", "paycards", "purchases"].sort(),
-    );
+    expect([...db.objectStoreNames].sort()).toEqual(ALL_STORES);
     expect((await db.get("meta", "wallet"))?.walletId).toBe("w_1");
     expect(await db.getAll("paycards")).toHaveLength(1);
     expect(await db.getAll("outbox")).toEqual([]);
     const purchases = db.transaction("purchases").store;
-    expect([...purchases.indexNames].sort()).toEqual(["byCreatedAt", "byState", "byVendorItem"]);
+    expect([...purchases.indexNames].sort()).toEqual([
+      "byCreatedAt",
+      "byOrderDigest",
+      "byState",
+      "byVendorItem",
+    ]);
     db.close();
   });
 
@@ -108,11 +125,64 @@ describe("openWalletDb", () => {
     again.close();
   });
 
+  it("upgrades a version-3 database: the inbox is added, every record stays, purchases are found by order digest", async () => {
+    const name = `db-upgrade-v3-${Date.now()}`;
+    const v3 = await openDB(name, 3, {
+      upgrade(db) {
+        for (const store of ["keys", "meta"]) db.createObjectStore(store, { keyPath: "id" });
+        db.createObjectStore("paycards", { keyPath: "paycardId" });
+        db.createObjectStore("paycardStorage", { keyPath: "key" });
+        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
+        const purchases = db.createObjectStore("purchases", { keyPath: "id" });
+        purchases.createIndex("byCreatedAt", ["createdAt", "id"]);
+        purchases.createIndex("byState", "status");
+        purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
+      },
+    });
+    const digest = "d".repeat(64);
+    const purchase = {
+      id: "p1",
+      status: "delivered",
+      vendorId: "v_1",
+      itemId: "article-1",
+      orderDigest: digest,
+      payerSalt: "s".repeat(43),
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
+    await v3.put("purchases", purchase);
+    const meta = { id: "wallet", walletId: "w_1", registered: true, registerMessageId: "m".repeat(16) };
+    await v3.put("meta", meta);
+    const queued = {
+      id: "r".repeat(16),
+      type: "RegisterOrder",
+      purchaseId: "p1",
+      body: { a: 1 },
+      state: "pending",
+    };
+    await v3.put("outbox", queued);
+    v3.close();
+
+    const db = await openWalletDb(name);
+    expect(db.version).toBe(DB_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(ALL_STORES);
+    expect(await db.get("purchases", "p1")).toEqual(purchase);
+    expect(await db.get("meta", "wallet")).toEqual(meta);
+    expect(await db.get("outbox", "r".repeat(16))).toEqual(queued);
+    expect((await db.getAllFromIndex("purchases", "byOrderDigest", digest)).map((p) => p.id)).toEqual(["p1"]);
+    expect(await db.getAll("inbox")).toEqual([]);
+    expect(await db.get("inboxState", "host")).toBeUndefined();
+    const inbox = db.transaction("inbox").store;
+    expect([...inbox.indexNames].sort()).toEqual(["bySeq", "byUnread"]);
+    db.close();
+    // Opened again (a later worker): no upgrade runs, nothing changes.
+    const again = await openWalletDb(name);
+    expect(await again.get("purchases", "p1")).toEqual(purchase);
+    again.close();
+  });
+
   it("creates every store on a fresh install", async () => {
     const db = await openWalletDb(`db-fresh-${Date.now()}`);
-    expect([...db.objectStoreNames].sort()).toEqual(
-      ["keys", "meta", "outbox", "paycardStorage", "paycards", "purchases"].sort(),
-    );
+    expect([...db.objectStoreNames].sort()).toEqual(ALL_STORES);
     db.close();
   });
 });

@@ -40,8 +40,16 @@ export interface StoredPaycard {
   addedAt: string;
 }
 
-/** What the outbox sends: the wallet's two host messages and the two steps of an approved purchase. */
-export type OutboxType = "RegisterWallet" | "RegisterOrder" | "InquiryPayment" | "RequestOrderDelivery";
+/**
+ * What the outbox sends: the wallet's two host messages, the two steps of an approved purchase, and
+ * Forget Paycard to the broker of a Paycard the shopper removed.
+ */
+export type OutboxType =
+  | "RegisterWallet"
+  | "RegisterOrder"
+  | "InquiryPayment"
+  | "RequestOrderDelivery"
+  | "ForgetPaycard";
 
 /** One outgoing message, kept until acknowledged or given up (the protocol `Outgoing` shape). */
 export interface OutboxItem {
@@ -107,7 +115,13 @@ export interface StoredPurchase {
    */
   payerSalt?: string;
   status: PurchaseStatus;
+  /** The confirmation window that shows (or showed) it. */
   windowId?: number;
+  /**
+   * Its place in the confirmation queue: taken when the page asked, before Get Order, so requests
+   * are shown in the order they were made (`ConfirmQueue.arrival`). Absent before schema 4.
+   */
+  queueOrder?: number;
   endorsement?: SignedEndorsement;
   /** Request Order Delivery attempts that failed (one or more: `waiting_for_shop`). */
   deliveryFailures: number;
@@ -121,6 +135,48 @@ export interface StoredPurchase {
   registered: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * One message from this wallet's host mailbox (Fetch Messages), kept as the inbox shows it. The id is
+ * the sender and its message id (`<from> <messageId>`), so a message fetched twice is stored once.
+ * Texts are the sender's, untrusted: stored as plain text with control and bidi characters removed,
+ * and capped (inbox.ts), never as markup.
+ */
+export interface StoredMail {
+  id: string;
+  /** The host's mailbox cursor of this message (its order in the mailbox), as a number. */
+  seq: number;
+  from: string;
+  messageId: string;
+  /** The host's kind: `Memo` (a vendor's reply, a broker's notice) or `RefundNotice`. */
+  kind: string;
+  postedAt: string;
+  fetchedAt: string;
+  /** Who sent it, from the host's directory when it was fetched (absent when that failed). */
+  sender?: { kind: "wallet" | "vendor" | "broker" | "host"; name?: string };
+  subject?: string;
+  text?: string;
+  link?: string;
+  /** The order it is about, as the sender says (a memo's `orderDigest`, a refund's order). */
+  orderDigest?: string;
+  refund?: {
+    amount: { currency: string; value: string };
+    brokerId: string;
+    commitId: string;
+    reason?: string;
+  };
+  /** 1 until the shopper reads it (IndexedDB cannot index booleans). */
+  unread: 0 | 1;
+  readAt?: string;
+}
+
+/** Where this wallet's reading of its host mailbox stands: the cursor of the last message stored. */
+export interface InboxState {
+  id: "host";
+  cursor?: string;
+  /** Epoch ms of the last fetch that reached the host. */
+  fetchedAt?: number;
 }
 
 export interface WalletDB extends DBSchema {
@@ -139,9 +195,24 @@ export interface WalletDB extends DBSchema {
       byState: PurchaseStatus;
       /** [vendorId, itemId]: "did I buy this here before?" */
       byVendorItem: [string, string];
+      /** The order a mailbox message names (schema 4). */
+      byOrderDigest: string;
     };
   };
+  /** The inbox (schema 4): host mailbox messages, by their order in the mailbox and by read state. */
+  inbox: { key: string; value: StoredMail; indexes: { bySeq: number; byUnread: number } };
+  inboxState: { key: string; value: InboxState };
+  /** The confirmation window and the per-origin cool-downs after a decline (schema 4, confirm-queue.ts). */
+  confirmations: { key: string; value: ConfirmRecord };
 }
+
+/**
+ * `window`: the one confirmation window this Wallet has open (so a restarted worker finds it);
+ * `cooldown:<origin>`: until when a page that was declined may not ask again.
+ */
+export type ConfirmRecord =
+  | { key: "window"; windowId: number; openedAt: string }
+  | { key: `cooldown:${string}`; origin: string; until: number };
 
 export type WalletDatabase = IDBPDatabase<WalletDB>;
 
@@ -153,8 +224,10 @@ export const DB_NAME = "quickpay-wallet";
 /**
  * 2: one `purchases` store (the history) instead of `pending` + `orders`; the outbox drives purchases.
  * 3: purchases carry a payer salt (no new store or index: the upgrade only fills it in, see below).
+ * 4: the inbox (`inbox`, `inboxState`) and `purchases.byOrderDigest`; the confirmation queue's
+ *    `confirmations` (its window, cool-downs); nothing existing changes.
  */
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /**
  * Schema 3: every purchase not yet endorsed gets its payer salt, and every Inquiry Payment still in
@@ -214,6 +287,18 @@ export function openWalletDb(name = DB_NAME): Promise<WalletDatabase> {
       }
       // Schema 2 → 3 only: a database made at 1 or less has no purchases to fill in.
       if (oldVersion === 2) void addPayerSalts(transaction);
+      if (oldVersion < 4) {
+        // Additive only: every record a schema-3 Wallet (or older, upgraded above) kept stays as it is.
+        const inbox = db.createObjectStore("inbox", { keyPath: "id" });
+        inbox.createIndex("bySeq", "seq");
+        inbox.createIndex("byUnread", "unread");
+        db.createObjectStore("inboxState", { keyPath: "id" });
+        transaction.objectStore("purchases").createIndex("byOrderDigest", "orderDigest");
+      }
+      if (oldVersion < 4) {
+        // The confirmation queue's window and cool-downs: short-lived, nothing to carry over.
+        db.createObjectStore("confirmations", { keyPath: "key" });
+      }
     },
   });
 }

@@ -5,19 +5,24 @@
  */
 import { QuickPayError } from "@quickpay/protocol";
 import type { SenderInfo, WalletHandlers } from "../shared/messages";
+import type { ConfirmQueue } from "./confirm-queue";
 import type { WalletDatabase } from "./db";
 import { historyPage } from "./history";
+import type { Inbox } from "./inbox";
 import type { Outbox } from "./outbox";
 import type { PaycardHost } from "./paycard-host";
 import type { PurchaseEngine } from "./purchase";
 import type { Receipts } from "./receipts";
+import { errorBody } from "./router";
 
 export interface HandlerDeps {
   db: WalletDatabase;
   engine: PurchaseEngine;
+  queue: ConfirmQueue;
   receipts: Receipts;
   paycards: PaycardHost;
   outbox: Outbox;
+  inbox: Inbox;
   hostUrl: string;
   version: string;
   now: () => Date;
@@ -30,7 +35,7 @@ function originOf(sender: SenderInfo): string {
 }
 
 export function createHandlers(deps: HandlerDeps) {
-  const { db, engine, receipts, paycards, outbox } = deps;
+  const { db, engine, queue, receipts, paycards, outbox } = deps;
   return {
     "page.getInfo": async () => ({ name: "QuickPay Wallet", version: deps.version, walletId: null }),
     "page.startPay": async ({ itemId }, sender) => ({
@@ -49,8 +54,17 @@ export function createHandlers(deps: HandlerDeps) {
       };
     },
     "confirm.get": async ({ id }) => engine.confirmation(id),
-    "confirm.decide": async ({ id, approve }) => {
-      await engine.decide(id, approve);
+    "confirm.decide": async ({ id, approve, paycardId, makeActive }) => {
+      await engine.decide(id, approve, {
+        ...(paycardId === undefined ? {} : { paycardId }),
+        ...(makeActive === undefined ? {} : { makeActive }),
+      });
+      return { ok: true as const };
+    },
+    "confirm.queue": async ({ after }) => queue.watch(after),
+    "confirm.next": async () => ({ next: await queue.next() }),
+    "confirm.declineAll": async () => {
+      await queue.declineAll();
       return { ok: true as const };
     },
     "confirm.useReceipt": async ({ id }) => {
@@ -67,9 +81,26 @@ export function createHandlers(deps: HandlerDeps) {
       if (!(await db.get("meta", "wallet"))?.registered) await outbox.hurry("RegisterWallet");
       return paycards.beginAdd(moduleId);
     },
-    "paycards.answer": async ({ moduleId, sessionId, answers }) =>
-      paycards.answer(moduleId, sessionId, answers),
+    "paycards.answer": async ({ moduleId, sessionId, answers, makeActive }) =>
+      paycards.answer(moduleId, sessionId, answers, { makeActive: makeActive === true }),
+    "paycards.overview": async () => ({ paycards: await paycards.overview() }),
+    "paycards.remove": async ({ paycardId }) => paycards.remove(paycardId),
     "paycards.balance": async () => paycards.balance(),
     "history.page": async ({ before, limit }) => historyPage(db, { before, limit }, deps.now().getTime()),
+    "inbox.list": async () => deps.inbox.view(),
+    "inbox.refresh": async () => {
+      // What is stored still shows when the host cannot be reached; the popup says it could not check.
+      const checkError = await deps.inbox.fetchNow().then(
+        () => undefined,
+        (error: unknown) => {
+          const { code, message } = errorBody(error);
+          return { code, message };
+        },
+      );
+      return { ...(await deps.inbox.view()), ...(checkError ? { checkError } : {}) };
+    },
+    "inbox.markRead": async (params) => ({
+      unread: await deps.inbox.markRead("all" in params ? "all" : params.ids),
+    }),
   } satisfies WalletHandlers;
 }

@@ -1,6 +1,7 @@
 /**
  * Service worker entry: wiring only. Builds the Wallet engine and connects it to the browser's
- * events (install/start, runtime messages, alarms for the outbox, the confirmation window closing).
+ * events (install/start, runtime messages, alarms for the outbox and the inbox, the confirmation
+ * window closing) and shows the inbox's unread count on the toolbar badge.
  * The worker may be stopped at any moment; everything that must survive is in IndexedDB. While it
  * runs, the outbox's own timer resends what falls due; the alarm armed at the next due time is the
  * backstop that wakes a stopped worker for it.
@@ -12,6 +13,7 @@
 import { paycardModules } from "@quickpay/paycards";
 import browser, { type Runtime } from "webextension-polyfill";
 import { HOST_URL, PAYCARD_CODE_HASHES, WALLET_VERSION } from "../shared/build-config";
+import { browserConfirmWindows } from "./confirm-windows";
 import { openWalletDb } from "./db";
 import { routeWalletMessage } from "./router";
 import { classifySender } from "./sender";
@@ -21,19 +23,11 @@ const OUTBOX_ALARM = "quickpay-outbox";
 const OUTBOX_SWEEP_ALARM = `${OUTBOX_ALARM}-sweep`;
 /** A safety net besides the exact alarm: some browsers clamp short alarms to 30 s or more. */
 const OUTBOX_SWEEP_MINUTES = 1;
+/** Fetch Messages while idle (besides after each purchase and whenever the popup opens). */
+const INBOX_ALARM = "quickpay-inbox";
+const INBOX_POLL_MINUTES = 5;
 /** `chrome-extension://<id>` or, in Firefox, `moz-extension://<uuid>`: how the Wallet's pages are told apart. */
 const EXTENSION_ORIGIN = browser.runtime.getURL("").replace(/\/+$/, "");
-
-async function openConfirmation(purchaseId: string): Promise<number | undefined> {
-  const win = await browser.windows.create({
-    type: "popup",
-    url: browser.runtime.getURL(`confirm.html?id=${encodeURIComponent(purchaseId)}`),
-    width: 420,
-    height: 640,
-    focused: true,
-  });
-  return win.id;
-}
 
 const walletPromise: Promise<Wallet> = (async () => {
   const db = await openWalletDb();
@@ -42,13 +36,11 @@ const walletPromise: Promise<Wallet> = (async () => {
     hostUrl: HOST_URL,
     modules: paycardModules,
     codeHashes: PAYCARD_CODE_HASHES,
-    openConfirmation,
-    confirmationOpen: (windowId) =>
-      browser.windows.get(windowId).then(
-        () => true,
-        () => false,
-      ),
+    confirmWindows: browserConfirmWindows(),
     version: WALLET_VERSION,
+    onUnreadChanged: (unread) => {
+      void showUnread(unread).catch(logFailure("showing the unread count"));
+    },
     onOutboxScheduled: (due) => {
       void armOutboxAlarm(due).catch(logFailure("arming the outbox alarm"));
     },
@@ -64,6 +56,14 @@ async function armOutboxAlarm(due: number | undefined): Promise<void> {
   // Awaited although Firefox's alarms.create returns nothing (the polyfill passes it through).
   if (due !== undefined)
     await browser.alarms.create(OUTBOX_ALARM, { when: Math.max(due, Date.now() + 1_000) });
+}
+
+/** The toolbar badge and the button's name (what a screen reader says) carry the inbox's unread count. */
+async function showUnread(unread: number): Promise<void> {
+  await browser.action.setBadgeText({ text: unread === 0 ? "" : unread > 99 ? "99+" : String(unread) });
+  if (unread > 0) await browser.action.setBadgeBackgroundColor({ color: "#2251d1" });
+  const words = unread === 0 ? "" : ` — ${unread} unread ${unread === 1 ? "message" : "messages"}`;
+  await browser.action.setTitle({ title: `QuickPay Wallet${words}` });
 }
 
 async function scheduleOutbox(wallet: Wallet): Promise<void> {
@@ -95,15 +95,44 @@ void browser.alarms
   })
   .catch(logFailure("arming the outbox sweep"));
 
-browser.runtime.onInstalled.addListener(() => {
+void browser.alarms
+  .get(INBOX_ALARM)
+  .then(async (alarm) => {
+    if (!alarm) await browser.alarms.create(INBOX_ALARM, { periodInMinutes: INBOX_POLL_MINUTES });
+  })
+  .catch(logFailure("arming the inbox alarm"));
+
+/** Reads the host mailbox now: on the inbox alarm and when the browser starts (not on every worker start). */
+function fetchInbox(): void {
+  void started
+    .then(async () => (await walletPromise).inbox.fetchNow())
+    .catch(logFailure("fetching the inbox"));
+}
+
+/**
+ * Opens the welcome tab unless this profile has seen it: Chromium reports an unpacked extension
+ * loaded from the command line as installed again at every start, so "install" alone is not once.
+ */
+async function showOnboardingOnce(): Promise<void> {
+  const key = "onboardingShownAt";
+  if ((await browser.storage.local.get(key))[key] !== undefined) return;
+  await browser.storage.local.set({ [key]: new Date().toISOString() });
+  await browser.tabs.create({ url: browser.runtime.getURL("onboarding.html") });
+}
+
+browser.runtime.onInstalled.addListener((details) => {
   void started.then(drainAndSchedule).catch(logFailure("outbox on install"));
+  // A new shopper first sees what QuickPay is and how to add a Paycard — once, not on every update.
+  if (details.reason === "install") void showOnboardingOnce().catch(logFailure("onboarding"));
 });
 browser.runtime.onStartup.addListener(() => {
   void started.then(drainAndSchedule).catch(logFailure("outbox on startup"));
+  fetchInbox();
 });
 
 browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name.startsWith(OUTBOX_ALARM)) void started.then(drainAndSchedule).catch(logFailure("outbox"));
+  if (alarm.name === INBOX_ALARM) fetchInbox();
 });
 
 browser.windows.onRemoved.addListener((windowId) => {

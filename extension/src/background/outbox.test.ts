@@ -71,6 +71,7 @@ function hostOutbox(
       },
       InquiryPayment: unused,
       RequestOrderDelivery: unused,
+      ForgetPaycard: unused,
       ...extra,
     },
   });

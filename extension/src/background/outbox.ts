@@ -26,7 +26,10 @@ import {
 import type { OutboxItem, OutboxType, WalletDatabase } from "./db";
 import { IdbResendStore, newOutboxItem, type OutboxKinds } from "./outbox-store";
 
-/** Host messages: gentle on a host that is down for a while (nothing waits on them but the record). */
+/**
+ * Host messages and Forget Paycard: gentle on a receiver that is down for a while (nobody waits on
+ * them; the record, or the broker revoking a removed Paycard's credential, can come later).
+ */
 export const HOST_POLICY: RetryPolicy = { baseMs: 2_000, capMs: 10 * 60_000 };
 /** Inquiry Payment: a person is waiting, and the order expires in minutes (its deadline). */
 export const INQUIRY_POLICY: RetryPolicy = { baseMs: 1_000, capMs: 5_000 };
@@ -41,6 +44,7 @@ export function retryPolicyFor(item: Pick<OutboxItem, "type">): RetryPolicy {
       return DELIVERY_POLICY;
     case "RegisterWallet":
     case "RegisterOrder":
+    case "ForgetPaycard":
       return HOST_POLICY;
   }
 }
@@ -58,6 +62,7 @@ export function retryableFor(item: Pick<OutboxItem, "type">, error: unknown): bo
     case "RegisterOrder":
       return code === "unknown_player" || code === "not_registered";
     case "InquiryPayment":
+    case "ForgetPaycard":
       return code === "not_registered";
     case "RequestOrderDelivery":
       return false;

@@ -1,16 +1,37 @@
 /**
  * Hosts the bundled Paycard modules: gives each its context (wallet id, broker entry, signing as the
- * wallet, its own namespaced storage) and drives Add Paycard, balance and Inquiry Payment through
- * the one Paycard interface. Which module runs is the user's active Paycard.
+ * wallet, its own namespaced storage) and drives Add Paycard, balance, Inquiry Payment and Forget
+ * Paycard through the one Paycard interface. Which module runs is the user's active Paycard.
  */
 
 import type { Json, PaycardContext, PaycardModule, PaycardStorage } from "@quickpay/paycards";
 import type { DirectoryClient } from "@quickpay/protocol";
-import { type FetchLike, QuickPayError, type Signer, signEnvelope } from "@quickpay/protocol";
-import type { AddPaycardStep, BalanceView, ModuleView, PaycardView } from "../shared/messages";
-import { activate, addCard, requireActive } from "./active-paycard";
+import { type FetchLike, newMessageId, QuickPayError, type Signer, signEnvelope } from "@quickpay/protocol";
+import type {
+  AddPaycardStep,
+  BalanceView,
+  ModuleView,
+  PaycardOverview,
+  PaycardRemoval,
+  PaycardView,
+} from "../shared/messages";
+import { activate, addCard, removeCard, requireActive } from "./active-paycard";
 import { verifyModuleCertificate } from "./checks";
-import type { StoredPaycard, WalletDatabase } from "./db";
+import type { OutboxItem, StoredPaycard, WalletDatabase } from "./db";
+import { newOutboxItem } from "./outbox-store";
+
+/** How long the Wallet keeps telling a broker about a removed Paycard before it gives up. */
+export const FORGET_DEADLINE_MS = 30 * 24 * 60 * 60_000;
+
+/** What a queued Forget Paycard carries (the credential stays in the module's storage until sent). */
+export interface ForgetPaycardBody {
+  moduleId: string;
+  paycardId: string;
+  [key: string]: string;
+}
+
+/** Credential refusals: the broker no longer takes this Paycard (or the Wallet lost its credential). */
+const REVOKED_CODES = new Set(["unauthorized", "no_paycard", "revoked"]);
 
 export interface PaycardHostDeps {
   db: WalletDatabase;
@@ -23,6 +44,8 @@ export interface PaycardHostDeps {
   registered: () => Promise<boolean>;
   fetch?: FetchLike;
   now?: () => Date;
+  /** Something was queued in the outbox (a removed Paycard's Forget Paycard): send it soon. */
+  onQueued?: () => void;
 }
 
 export function moduleStorage(db: WalletDatabase, moduleId: string): PaycardStorage {
@@ -97,18 +120,75 @@ export class PaycardHost {
     };
   }
 
-  /** Add Paycard 3: Answer Response; stores the binding and makes it the active Paycard. */
-  async answer(moduleId: string, sessionId: string, answers: Record<string, string>): Promise<PaycardView> {
+  /**
+   * Add Paycard 3: Answer Response; stores the binding. It becomes the active Paycard when the
+   * shopper chose so (`makeActive`), or when it is the wallet's first. The same account added again
+   * gets a new credential from the broker, so a Forget Paycard still queued for it is dropped: it
+   * would revoke the new one.
+   */
+  async answer(
+    moduleId: string,
+    sessionId: string,
+    answers: Record<string, string>,
+    options: { makeActive?: boolean } = {},
+  ): Promise<PaycardView> {
     const module = this.module(moduleId);
     const binding = await module.answer(await this.context(module), { sessionId, answers });
     const now = (this.deps.now?.() ?? new Date()).toISOString();
-    const card: StoredPaycard = { ...binding, moduleId, active: true, addedAt: now };
-    await this.rewrite((cards) => addCard(cards, card));
-    return this.view(card);
+    const card: StoredPaycard = { ...binding, moduleId, active: false, addedAt: now };
+    const tx = this.deps.db.transaction(["paycards", "outbox"], "readwrite");
+    const cards = tx.objectStore("paycards");
+    const next = addCard(await cards.getAll(), card, options.makeActive === true);
+    await cards.clear();
+    for (const c of next) await cards.put(c);
+    const outbox = tx.objectStore("outbox");
+    for (const item of await outbox.index("byState").getAll("pending")) {
+      if (item.type === "ForgetPaycard" && (item.body as ForgetPaycardBody).paycardId === card.paycardId) {
+        await outbox.put({ ...item, state: "done", ackedAt: now });
+      }
+    }
+    await tx.done;
+    return this.view(next.find((c) => c.paycardId === card.paycardId) ?? card);
   }
 
   async setActive(paycardId: string): Promise<void> {
     await this.rewrite((cards) => activate(cards, paycardId));
+  }
+
+  /**
+   * Removes a Paycard: gone from the list (another one active, or none) and Forget Paycard queued
+   * for its broker, in one transaction, so a worker stopped at any point either still has the card
+   * or will tell the broker. Purchases and receipts made with it stay; one not yet endorsed ends
+   * `failed` with `no_paycard` when its Inquiry Payment finds the card gone.
+   */
+  async remove(paycardId: string): Promise<PaycardRemoval> {
+    const tx = this.deps.db.transaction(["paycards", "outbox"], "readwrite");
+    const cards = tx.objectStore("paycards");
+    const removal = removeCard(await cards.getAll(), paycardId);
+    await cards.clear();
+    for (const c of removal.cards) await cards.put(c);
+    const now = this.deps.now?.() ?? new Date();
+    const body: ForgetPaycardBody = { moduleId: removal.removed.moduleId, paycardId };
+    await tx.objectStore("outbox").put(
+      newOutboxItem("ForgetPaycard", body, newMessageId(), now, {
+        deadline: now.getTime() + FORGET_DEADLINE_MS,
+      }),
+    );
+    await tx.done;
+    this.deps.onQueued?.();
+    return {
+      removed: this.view(removal.removed),
+      active: removal.active ? this.view(removal.active) : null,
+      activeChanged: removal.activeChanged,
+    };
+  }
+
+  /** The outbox's Forget Paycard: the module tells its broker and drops the credential. */
+  async forgetAtBroker(item: OutboxItem): Promise<{ ok: true }> {
+    const { moduleId, paycardId } = item.body as ForgetPaycardBody;
+    const module = this.module(moduleId);
+    await module.forget(await this.context(module), { paycardId, messageId: item.id });
+    return { ok: true };
   }
 
   /** Replaces the whole (small) list in one transaction, so "exactly one active" holds after a crash. */
@@ -140,6 +220,47 @@ export class PaycardHost {
       color: m?.description.color ?? "#555",
       active: card.active,
     };
+  }
+
+  /**
+   * Every Paycard with its broker's name, its balance and whether it can pay, for the options page,
+   * the popup's switcher and the confirmation window's picker. Balances are asked in parallel; one
+   * broker that is away does not hide the others.
+   */
+  async overview(): Promise<PaycardOverview[]> {
+    const cards = (await this.deps.db.getAll("paycards")).sort((a, b) => a.addedAt.localeCompare(b.addedAt));
+    return Promise.all(cards.map((card) => this.cardOverview(card)));
+  }
+
+  private async cardOverview(card: StoredPaycard): Promise<PaycardOverview> {
+    const view = this.view(card);
+    const m = Object.hasOwn(this.deps.modules, card.moduleId) ? this.deps.modules[card.moduleId] : undefined;
+    const brokerId = m?.description.brokerId ?? "";
+    let brokerName = view.name;
+    try {
+      if (!m) throw new QuickPayError("not_found", `no Paycard module "${card.moduleId}" in this Wallet`);
+      const broker = await this.deps.directory.active(brokerId, "broker");
+      brokerName = broker.name ?? brokerName;
+      const b = await m.balance(await this.context(m), { paycardId: card.paycardId });
+      return {
+        ...view,
+        brokerId,
+        brokerName,
+        status: "ready",
+        balance: { paycardId: b.paycardId, balance: b.balance, held: b.held, available: b.available },
+      };
+    } catch (error) {
+      const code = error instanceof QuickPayError ? error.code : "internal";
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        ...view,
+        brokerId,
+        brokerName,
+        status: REVOKED_CODES.has(code) ? "revoked" : "unavailable",
+        balance: null,
+        error: { code, message },
+      };
+    }
   }
 
   /** The active Paycard's balance from its broker, or null when the wallet has no Paycard. */

@@ -20,6 +20,7 @@ import {
 } from "@quickpay/protocol";
 import type { ConfirmationView } from "../shared/messages";
 import { verifyOrder } from "./checks";
+import type { ConfirmQueue } from "./confirm-queue";
 import type { StoredPurchase, WalletDatabase } from "./db";
 import type { Outbox } from "./outbox";
 import type { PaycardHost } from "./paycard-host";
@@ -38,10 +39,8 @@ export interface PurchaseDeps {
   outbox: Outbox;
   fetch?: FetchLike;
   now: () => Date;
-  /** Opens the confirmation window for a purchase; returns its window id. */
-  openConfirmation: (purchaseId: string) => Promise<number | undefined>;
-  /** Whether a confirmation window is still open (a dead worker may have missed its closing). */
-  confirmationOpen?: (windowId: number) => Promise<boolean>;
+  /** The one confirmation window and its queue. */
+  queue: ConfirmQueue;
   awaitPollMs?: number;
 }
 
@@ -74,12 +73,15 @@ export class PurchaseEngine {
    * sender information, never from the page. Nothing opens for a page that is not a vendor's.
    */
   async startPurchase(origin: string, itemId: string): Promise<string> {
+    // Taken before any await: the queue shows requests in the order the page made them.
+    const queueOrder = this.deps.queue.arrival();
+    const asked = this.now();
     const vendor = await this.deps.directory.vendorByOrigin(origin);
-    await this.onlyOneConfirmation(origin);
+    await this.deps.queue.precheck(origin);
     const signed = await sendMessage(vendor.endpoint, "GetOrder", { itemId }, { fetch: this.deps.fetch });
     await verifyOrder(signed, vendor, this.now());
     const card = await this.deps.paycards.active();
-    const at = this.now().toISOString();
+    const at = asked.toISOString();
     const purchase: StoredPurchase = {
       id: newId(),
       origin,
@@ -95,40 +97,20 @@ export class PurchaseEngine {
       // host counts this wallet's Register Order only when it opens that tag (DESIGN §4.2.2).
       payerSalt: newPayerSalt(),
       status: "confirming",
+      queueOrder,
       deliveryFailures: 0,
       registered: false,
       createdAt: at,
-      updatedAt: at,
+      updatedAt: this.now().toISOString(),
     };
-    await this.deps.purchases.put(purchase);
-    const windowId = await this.deps.openConfirmation(purchase.id);
-    if (windowId !== undefined) await this.deps.purchases.update(purchase.id, (p) => ({ ...p, windowId }));
+    // Stored and shown in the queue's turn: never a second window (confirm-queue.ts).
+    await this.deps.queue.enqueue(purchase);
     return purchase.id;
   }
 
-  /**
-   * A page gets one confirmation window at a time, so it cannot bury the person under windows. A
-   * window that is gone (closed while no worker listened) counts as declined.
-   */
-  private async onlyOneConfirmation(origin: string): Promise<void> {
-    for (const p of await this.deps.purchases.inState("confirming")) {
-      if (p.origin !== origin) continue;
-      if (p.windowId === undefined || (await this.isOpen(p.windowId))) {
-        throw new QuickPayError("rate_limited", "a payment confirmation for this page is already open");
-      }
-      await this.decide(p.id, false);
-    }
-  }
-
-  private async isOpen(windowId: number): Promise<boolean> {
-    return this.deps.confirmationOpen ? this.deps.confirmationOpen(windowId) : true;
-  }
-
-  /** Declines purchases whose confirmation window disappeared while no worker was running. */
+  /** Every worker start: the queue finds its window again, or declines what a closed one showed. */
   async declineOrphans(): Promise<void> {
-    for (const p of await this.deps.purchases.inState("confirming")) {
-      if (p.windowId !== undefined && !(await this.isOpen(p.windowId))) await this.decide(p.id, false);
-    }
+    await this.deps.queue.resume();
   }
 
   /**
@@ -186,8 +168,11 @@ export class PurchaseEngine {
     const before = (await this.deps.purchases.goodReceipts(p.vendorId, p.itemId, now)).find(
       (r) => r.id !== p.id,
     );
+    const cards = await this.deps.paycards.list();
     return {
       id: p.id,
+      paycardId: p.paycardId,
+      paycards: cards,
       vendorName: p.vendor.name,
       vendorId: p.vendor.id,
       origin: p.origin,
@@ -212,24 +197,35 @@ export class PurchaseEngine {
    * Payment in one transaction, so a worker that dies right after still pays it (once). A second
    * answer to the same purchase changes nothing.
    */
-  async decide(purchaseId: string, approve: boolean): Promise<void> {
+  async decide(
+    purchaseId: string,
+    approve: boolean,
+    choice: { paycardId?: string; makeActive?: boolean } = {},
+  ): Promise<void> {
     const { db, purchases } = this.deps;
     if (!approve) {
-      await purchases.update(purchaseId, (p) =>
-        p.status === "confirming"
-          ? { ...p, status: "declined", error: { code: "declined", message: "declined by the user" } }
-          : undefined,
-      );
+      await purchases.get(purchaseId);
+      await this.deps.queue.decline(purchaseId);
       return;
     }
     const now = this.now();
-    const tx = db.transaction(["purchases", "outbox"], "readwrite");
-    const p = await tx.objectStore("purchases").get(purchaseId);
-    if (!p) {
+    const tx = db.transaction(["purchases", "outbox", "paycards"], "readwrite");
+    const stored = await tx.objectStore("purchases").get(purchaseId);
+    if (!stored) {
       await tx.done;
       throw new QuickPayError("not_found", `no purchase ${purchaseId}`);
     }
+    let p = stored;
     const approved = p.status === "confirming";
+    // The shopper picked another Paycard for this purchase only: it pays, the active card stays.
+    if (approved && choice.paycardId !== undefined && choice.paycardId !== p.paycardId) {
+      const card = await tx.objectStore("paycards").get(choice.paycardId);
+      if (!card) {
+        await tx.done;
+        throw new QuickPayError("no_paycard", `no Paycard ${choice.paycardId} in this wallet`);
+      }
+      p = { ...p, paycardId: card.paycardId, moduleId: card.moduleId };
+    }
     if (approved) {
       // The salt is in the record before Inquiry Payment is queued (a record of an older schema
       // without one gets it here, in the same transaction as the outbox item that carries it).
@@ -247,12 +243,13 @@ export class PurchaseEngine {
     if (!approved) return;
     purchases.notify(purchaseId);
     this.deps.outbox.kick();
+    if (choice.makeActive && choice.paycardId !== undefined) {
+      await this.deps.paycards.setActive(choice.paycardId);
+    }
   }
 
-  /** Closing the confirmation window is declining, unless it was already answered. */
+  /** Closing the confirmation window declines every purchase in its queue (confirm-queue.ts). */
   async windowClosed(windowId: number): Promise<void> {
-    for (const p of await this.deps.purchases.inState("confirming")) {
-      if (p.windowId === windowId) await this.decide(p.id, false);
-    }
+    await this.deps.queue.windowClosed(windowId);
   }
 }

@@ -26,6 +26,7 @@ export function receiptUntilView(p: StoredPurchase, now: number): "forever" | st
 
 export class Purchases {
   private readonly waiters = new Map<string, Set<() => void>>();
+  private anyWaiters = new Set<() => void>();
 
   constructor(
     private readonly db: WalletDatabase,
@@ -74,10 +75,18 @@ export class Purchases {
     });
   }
 
+  /** Resolves at the next change of any purchase (the confirmation queue's long poll). */
+  changedAny(): Promise<void> {
+    return new Promise((resolve) => this.anyWaiters.add(resolve));
+  }
+
   notify(purchaseId: string): void {
     const set = this.waiters.get(purchaseId);
     this.waiters.delete(purchaseId);
     for (const resolve of set ?? []) resolve();
+    const any = this.anyWaiters;
+    this.anyWaiters = new Set();
+    for (const resolve of any) resolve();
   }
 
   /** Purchases in one state, e.g. every open confirmation. */

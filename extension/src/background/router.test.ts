@@ -28,6 +28,9 @@ const handlers = {
   },
   "confirm.decide": async () => ({ ok: true as const }),
   "confirm.useReceipt": async () => ({ ok: true as const }),
+  "confirm.queue": async () => ({ ids: [], version: "" }),
+  "confirm.next": async () => ({ next: null }),
+  "confirm.declineAll": async () => ({ ok: true as const }),
   "paycards.list": async () => ({ paycards: [], modules: [] }),
   "paycards.setActive": async () => ({ ok: true as const }),
   "paycards.beginAdd": async () => {
@@ -37,8 +40,16 @@ const handlers = {
     throw new Error("not in this test");
   },
   "paycards.balance": async () => null,
+  "paycards.overview": async () => ({ paycards: [] }),
+  "paycards.remove": async () => {
+    calls.push("paycards.remove");
+    throw new Error("not in this test");
+  },
   // A handler returning something its result schema refuses: the router must not pass it on.
   "history.page": async () => ({ items: "nope", next: null }) as never,
+  "inbox.list": async () => ({ messages: [], unread: 0, checkedAt: null }),
+  "inbox.refresh": async () => ({ messages: [], unread: 0, checkedAt: null }),
+  "inbox.markRead": async () => ({ unread: 0 }),
 } satisfies WalletHandlers;
 
 const page = { kind: "page" as const, origin: "http://127.0.0.1:9" };
@@ -75,6 +86,17 @@ describe("routeWalletMessage", () => {
       page,
     );
     expect(reply).toMatchObject({ ok: false, error: { code: "forbidden" } });
+  });
+
+  it.each([
+    ["paycards.remove", { paycardId: "p_1" }],
+    ["paycards.setActive", { paycardId: "p_1" }],
+    ["paycards.overview", {}],
+  ])("refuses %s from a web page: only the Wallet's own pages manage Paycards", async (name, params) => {
+    calls.length = 0;
+    const reply = await routeWalletMessage(handlers, { quickpay: 1, name, params }, page);
+    expect(reply).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(calls).toEqual([]);
   });
 
   it("refuses a page message sent from a Wallet page", async () => {

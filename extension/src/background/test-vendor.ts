@@ -1,10 +1,17 @@
 /**
  * Test support for the engine's tests: a second, real vendor on loopback — the vendor SDK's own
  * handlers, registered with the host under a fresh key — whose catalogue a test can change (an item
- * withdrawn between Get Order and delivery) and which a test can stop (a shop that went away).
+ * withdrawn between Get Order and delivery), which a test can stop (a shop that went away), and
+ * which can write to a wallet through the host's mailbox (Post Message).
  */
 import http from "node:http";
-import { generateKeyPair, type MoneyWire } from "@quickpay/protocol";
+import {
+  type BodyInputOf,
+  generateKeyPair,
+  type MoneyWire,
+  sendMessage,
+  signEnvelope,
+} from "@quickpay/protocol";
 import { createVendorHandlers, type Item, originProofResponse, registerVendor } from "@quickpay/vendor-sdk";
 
 export interface TestItem extends Item {
@@ -16,6 +23,8 @@ export interface TestVendor {
   vendorId: string;
   /** Stops selling `itemId` (Get Order and delivery answer `not_found` from now on). */
   withdraw(itemId: string): void;
+  /** Post Message as this vendor: a memo to a player, or to "the wallet of order D". */
+  post(body: BodyInputOf<"PostMessage">): Promise<{ postedAt: string }>;
   close(): Promise<void>;
 }
 
@@ -71,6 +80,14 @@ export async function startTestVendor(hostUrl: string, items: TestItem[]): Promi
     url,
     vendorId,
     withdraw: (itemId) => catalog.delete(itemId),
+    async post(body) {
+      const envelope = await signEnvelope(
+        { playerId: vendorId, privateKey: keys.privateKey },
+        "PostMessage" as const,
+        body,
+      );
+      return sendMessage(hostUrl, "PostMessage", envelope);
+    },
     async close() {
       handlers.close();
       server.closeAllConnections();

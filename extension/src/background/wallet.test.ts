@@ -29,6 +29,7 @@ import {
 import { type RunningShop, startDemoShop, type VendorEvent } from "@quickpay/vendor-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HISTORY_PAGE_SIZE, type HistoryItem } from "../shared/messages";
+import { MAX_WAITING_PER_ORIGIN } from "./confirm-queue";
 import { openWalletDb } from "./db";
 import { routeWalletMessage } from "./router";
 import { startTestVendor, type TestVendor, testItem } from "./test-vendor";
@@ -120,12 +121,22 @@ async function wallet(db = dbName): Promise<Wallet> {
     hostUrl: host.url,
     modules: paycardModules,
     codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
-    openConfirmation: async (id) => {
-      opened.push(id);
-      openWindows.add(nextWindow);
-      return nextWindow++;
+    confirmWindows: {
+      open: async (id) => {
+        opened.push(id);
+        openWindows.add(nextWindow);
+        return nextWindow++;
+      },
+      isOpen: async (windowId) => openWindows.has(windowId),
+      // No window here was opened by a worker that died before recording it.
+      showing: async () => [],
+      focus: async () => undefined,
+      close: async (windowId) => {
+        openWindows.delete(windowId);
+      },
     },
-    confirmationOpen: async (windowId) => openWindows.has(windowId),
+    // These tests decline and buy again at once from the same shop (confirm-queue.test.ts: the cool-down).
+    confirmCooldownMs: 0,
     fetch: faultyFetch,
   });
   started.push(w);
@@ -276,7 +287,13 @@ describe("the Wallet engine against real players", () => {
       hostUrl: host.url,
       modules: paycardModules,
       codeHashes: { "demo-bank": "0".repeat(64) },
-      openConfirmation: async () => undefined,
+      confirmWindows: {
+        open: async () => undefined,
+        isOpen: async () => false,
+        showing: async () => [],
+        focus: async () => undefined,
+        close: async () => undefined,
+      },
     });
     expect(await failure(bad.paycards.beginAdd("demo-bank"))).toBe("mismatch");
   });
@@ -372,13 +389,21 @@ describe("the Wallet engine against real players", () => {
     });
   });
 
-  it("a page gets one confirmation window at a time; a window that vanished counts as declined", async () => {
+  it("a page's second request joins the one window's queue; a window that vanished declines both", async () => {
     const first = await w.engine.startPurchase(shop.url, "article-3");
-    expect(await failure(w.engine.startPurchase(shop.url, "article-3"))).toBe("rate_limited");
+    const windows = opened.length;
+    const again = await w.engine.startPurchase(shop.url, "article-3");
+    expect(opened.length).toBe(windows);
+    const windowId = (await w.purchases.get(first)).windowId!;
+    expect((await w.purchases.get(again)).windowId).toBe(windowId);
+    const { ids } = await w.queue.view();
+    expect(ids.indexOf(first)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(first)).toBeLessThan(ids.indexOf(again));
     // Closed while no worker listened: the next worker finds the window gone.
-    openWindows.delete((await w.purchases.get(first)).windowId!);
+    openWindows.delete(windowId);
     w = await restart(w);
     expect(await failure(w.engine.outcome(first))).toBe("declined");
+    expect(await failure(w.engine.outcome(again))).toBe("declined");
     const second = await w.engine.startPurchase(shop.url, "article-3");
     await w.engine.decide(second, false);
   });
@@ -682,6 +707,71 @@ describe("the Wallet engine against real players", () => {
         reason: wordsFor("insufficient_funds"),
       });
       void poor.stop();
+    });
+  });
+
+  describe("the confirmation queue", () => {
+    it("thirty concurrent pay calls from one page: one window, queued in the order asked, the rest refused in words", async () => {
+      const many = await restart(undefined, `${dbName}-queue`);
+      const step = await many.paycards.beginAdd("demo-bank");
+      await many.paycards.answer("demo-bank", step.sessionId, {
+        accountNumber: account().accountNumber,
+        pin: account().pin,
+      });
+      const windowsBefore = opened.length;
+      const results = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          many.engine.startPurchase(shop.url, "article-1").then(
+            (id) => ({ id }),
+            (e: QuickPayError) => ({ code: e.code, words: (e.details as { words?: string }).words }),
+          ),
+        ),
+      );
+      expect(opened.length - windowsBefore).toBe(1);
+      const ids = results.flatMap((r) => ("id" in r ? [r.id] : []));
+      expect(ids).toHaveLength(MAX_WAITING_PER_ORIGIN);
+      expect(results.filter((r) => "code" in r)).toEqual(
+        Array.from({ length: 30 - MAX_WAITING_PER_ORIGIN }, () => ({
+          code: "rate_limited",
+          words: `This site already has ${MAX_WAITING_PER_ORIGIN} payment requests waiting in your Wallet. Answer those first.`,
+        })),
+      );
+      // One window for all of them, and the queue in the order the calls were made.
+      const windowIds = await Promise.all(ids.map(async (id) => (await many.purchases.get(id)).windowId));
+      expect(new Set(windowIds).size).toBe(1);
+      expect((await many.queue.view()).ids).toEqual(ids);
+      await many.queue.declineAll();
+      for (const id of ids) expect(await failure(many.engine.outcome(id))).toBe("declined");
+    });
+
+    it("approving with another Paycard pays with it for this purchase only; an unknown card changes nothing", async () => {
+      const two = await restart(undefined, `${dbName}-two-cards`);
+      const bob = bank.accounts[1]!;
+      for (const [who, makeActive] of [
+        [account(), true],
+        [bob, false],
+      ] as const) {
+        const step = await two.paycards.beginAdd("demo-bank");
+        await two.paycards.answer(
+          "demo-bank",
+          step.sessionId,
+          { accountNumber: who.accountNumber, pin: who.pin },
+          { makeActive },
+        );
+      }
+      const [first, second] = await two.paycards.list();
+      expect(first!.active).toBe(true);
+      const id = await two.engine.startPurchase(shop.url, "article-2");
+      const view = await two.engine.confirmation(id);
+      expect(view.paycardId).toBe(first!.paycardId);
+      expect(view.paycards.map((c) => c.paycardId)).toEqual([first!.paycardId, second!.paycardId]);
+      expect(await failure(two.engine.decide(id, true, { paycardId: "pc-nope" }))).toBe("no_paycard");
+      expect((await two.purchases.get(id)).status).toBe("confirming");
+      await two.engine.decide(id, true, { paycardId: second!.paycardId });
+      expect((await two.engine.outcome(id)).status).toBe("delivered");
+      expect((await two.purchases.get(id)).paycardId).toBe(second!.paycardId);
+      expect((await two.paycards.active()).paycardId).toBe(first!.paycardId);
+      expect(await two.queue.next()).toBeNull();
     });
   });
 

@@ -7,9 +7,11 @@
 import type { PaycardModule } from "@quickpay/paycards";
 import type { FetchLike, ResenderLogger } from "@quickpay/protocol";
 import { DirectoryClient } from "@quickpay/protocol";
+import { ConfirmQueue, type ConfirmWindows } from "./confirm-queue";
 import type { WalletDatabase } from "./db";
 import { createHandlers } from "./handlers";
 import { ensureWallet, markRegistered, walletSigner } from "./identity";
+import { Inbox } from "./inbox";
 import { hostSender, Outbox } from "./outbox";
 import { PaycardHost } from "./paycard-host";
 import { PurchaseEngine } from "./purchase";
@@ -22,8 +24,10 @@ export interface WalletConfig {
   hostUrl: string;
   modules: Record<string, PaycardModule>;
   codeHashes: Record<string, string>;
-  openConfirmation: (purchaseId: string) => Promise<number | undefined>;
-  confirmationOpen?: (windowId: number) => Promise<boolean>;
+  /** The browser's confirmation windows (index.ts); tests pass a fake. */
+  confirmWindows: ConfirmWindows;
+  /** How long a declined page must wait before asking again (default `DECLINE_COOLDOWN_MS`). */
+  confirmCooldownMs?: number;
   fetch?: FetchLike;
   now?: () => Date;
   version?: string;
@@ -35,6 +39,8 @@ export interface WalletConfig {
   onOutboxScheduled?: (nextDueAt: number | undefined) => void;
   /** How long a page's wait for a purchase may stay open before it is answered with the same progress. */
   awaitPollMs?: number;
+  /** Hears the inbox's unread count whenever it may have changed (the toolbar badge). */
+  onUnreadChanged?: (unread: number) => void;
 }
 
 /** Acknowledged outbox messages older than this are forgotten on start (purchases are the history: kept). */
@@ -61,6 +67,17 @@ export function createWallet(config: WalletConfig) {
     registered: async () => (await db.get("meta", "wallet"))?.registered ?? false,
     fetch: config.fetch,
     now,
+    // A removed Paycard's Forget Paycard was queued (the outbox exists by the time anyone removes one).
+    onQueued: () => outbox.kick(),
+  });
+  const inbox = new Inbox({
+    db,
+    directory,
+    hostUrl: config.hostUrl,
+    signer,
+    now,
+    ...fetchOption,
+    ...(config.onUnreadChanged ? { onUnread: config.onUnreadChanged } : {}),
   });
   const toHost = hostSender({ hostUrl: config.hostUrl, signer, now, ...fetchOption });
   const steps = purchaseSteps({ db, purchases, paycards, directory, now, ...fetchOption });
@@ -81,10 +98,24 @@ export function createWallet(config: WalletConfig) {
         acknowledged: (write, item) => markOrderRegistered(write, item),
         written: (item) => {
           if (item.purchaseId !== undefined) purchases.notify(item.purchaseId);
+          // The host now knows this wallet as the order's: its shop (or bank) can write at once.
+          if (item.state === "done") {
+            void inbox
+              .fetchNow()
+              .catch((error: unknown) => config.logger?.warn({ error }, "inbox fetch failed"));
+          }
         },
       },
       ...steps,
+      ForgetPaycard: { send: (item) => paycards.forgetAtBroker(item) },
     },
+  });
+  const queue = new ConfirmQueue({
+    db,
+    purchases,
+    windows: config.confirmWindows,
+    now,
+    ...(config.confirmCooldownMs !== undefined ? { cooldownMs: config.confirmCooldownMs } : {}),
   });
   const engine = new PurchaseEngine({
     db,
@@ -93,18 +124,19 @@ export function createWallet(config: WalletConfig) {
     paycards,
     outbox,
     now,
-    openConfirmation: config.openConfirmation,
+    queue,
     ...fetchOption,
-    ...(config.confirmationOpen ? { confirmationOpen: config.confirmationOpen } : {}),
     ...(config.awaitPollMs !== undefined ? { awaitPollMs: config.awaitPollMs } : {}),
   });
   const receipts = new Receipts({ purchases, directory, now, ...fetchOption });
   const handlers = createHandlers({
     db,
     engine,
+    queue,
     receipts,
     paycards,
     outbox,
+    inbox,
     hostUrl: config.hostUrl,
     version: config.version ?? "0.1.0",
     now,
@@ -117,7 +149,9 @@ export function createWallet(config: WalletConfig) {
     paycards,
     purchases,
     engine,
+    queue,
     receipts,
+    inbox,
     handlers,
     /**
      * Every service-worker start: first-run setup, forgotten acknowledgements, orphaned confirmation
@@ -133,6 +167,7 @@ export function createWallet(config: WalletConfig) {
       }
       await engine.declineOrphans();
       outbox.start();
+      await inbox.publishUnread();
     },
     /** Stops the outbox's timer (a test's "worker stopped"); everything stays stored. */
     stop(): Promise<void> {

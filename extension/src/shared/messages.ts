@@ -122,6 +122,10 @@ export const ConfirmationView = z
     description: z.string(),
     amount: MoneySchema,
     paycard: z.object({ name: z.string(), accountLabel: z.string() }).strict(),
+    /** The Paycard this purchase pays with unless the shopper picks another (the active one when it was asked). */
+    paycardId: z.string(),
+    /** Every Paycard of the Wallet, for the window's picker (balances: `paycards.overview`). */
+    paycards: z.array(PaycardView),
     expiresAt: z.string(),
     /** The purchase's state; anything but `confirming` means it was answered already. */
     status: PurchaseStatus,
@@ -170,6 +174,66 @@ export const BalanceView = z
   .strict();
 export type BalanceView = z.infer<typeof BalanceView>;
 
+/**
+ * One Paycard as the options page, the popup's switcher and the confirmation window's picker show it:
+ * its broker, its balance and whether it can pay. `status`: `ready` (the broker answered),
+ * `unavailable` (the broker could not be asked just now: `error` says why), `revoked` (the broker no
+ * longer takes this Paycard's credential: remove it and add it again).
+ */
+export const PaycardOverview = PaycardView.extend({
+  brokerId: z.string(),
+  brokerName: z.string(),
+  status: z.enum(["ready", "unavailable", "revoked"]),
+  balance: BalanceView.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).strict().optional(),
+}).strict();
+export type PaycardOverview = z.infer<typeof PaycardOverview>;
+
+/** What removing a Paycard did, so the Wallet can say it: which card pays now (or none). */
+export const PaycardRemoval = z
+  .object({
+    removed: PaycardView,
+    active: PaycardView.nullable(),
+    /** The removed card was the active one, so `active` is newly active (or there is none). */
+    activeChanged: z.boolean(),
+  })
+  .strict();
+export type PaycardRemoval = z.infer<typeof PaycardRemoval>;
+
+/**
+ * One inbox message as the popup shows it, already in words (inbox.ts): a refund notice, a vendor's
+ * reply, a broker's notice. `title` and `text` are plain text from the sender (render as text only).
+ */
+export const InboxMessage = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["refund", "vendor", "broker", "other"]),
+    /** Who sent it, in words (the directory's name, or what kind of player it is). */
+    fromName: z.string(),
+    title: z.string(),
+    text: z.string(),
+    postedAt: Timestamp,
+    unread: z.boolean(),
+    /** A web address the sender gave (http or https only). */
+    link: z.string().optional(),
+    /** The purchase this message is about, as the history shows it; null when it names none this Wallet made with its sender. */
+    order: HistoryItem.nullable(),
+  })
+  .strict();
+export type InboxMessage = z.infer<typeof InboxMessage>;
+
+export const InboxView = z
+  .object({
+    messages: z.array(InboxMessage),
+    unread: z.number().int(),
+    /** When the Wallet last reached the host's mailbox (null: never yet). */
+    checkedAt: Timestamp.nullable(),
+    /** `inbox.refresh` only: why the host's mailbox could not be read just now (what is stored still shows). */
+    checkError: z.object({ code: z.string(), message: z.string() }).strict().optional(),
+  })
+  .strict();
+export type InboxView = z.infer<typeof InboxView>;
+
 export const walletProtocol = {
   /** Page: name and version of the Wallet. Never the wallet id (vendors must not learn who pays). */
   "page.getInfo": { from: "page", params: Empty, result: WalletInfo },
@@ -198,11 +262,42 @@ export const walletProtocol = {
   },
   "wallet.status": { from: "ui", params: Empty, result: WalletStatus },
   "confirm.get": { from: "ui", params: z.object({ id: PurchaseId }).strict(), result: ConfirmationView },
+  /**
+   * Confirm Order, the shopper's answer. Approving may name the Paycard that pays this purchase
+   * (`paycardId`, the picker's choice; the active card stays unless `makeActive`).
+   */
   "confirm.decide": {
     from: "ui",
-    params: z.object({ id: PurchaseId, approve: z.boolean() }).strict(),
+    params: z
+      .object({
+        id: PurchaseId,
+        approve: z.boolean(),
+        paycardId: z.string().max(80).optional(),
+        makeActive: z.boolean().optional(),
+      })
+      .strict(),
     result: Ok,
   },
+  /**
+   * The confirmation window's queue: the waiting purchases in the order they are shown. Answers at
+   * once when `version` differs from `after`, else at the next change (or after 20 s, unchanged).
+   */
+  "confirm.queue": {
+    from: "ui",
+    params: z.object({ after: z.string().max(4_000).optional() }).strict(),
+    result: z.object({ ids: z.array(PurchaseId), version: z.string() }).strict(),
+  },
+  /**
+   * After an answer: the next waiting purchase to show, or null — then the queue is empty and the
+   * Wallet has closed the window (so a request arriving meanwhile gets a window of its own).
+   */
+  "confirm.next": {
+    from: "ui",
+    params: Empty,
+    result: z.object({ next: PurchaseId.nullable() }).strict(),
+  },
+  /** "Decline all": every waiting purchase is declined (each page waits out its cool-down). */
+  "confirm.declineAll": { from: "ui", params: Empty, result: Ok },
   /** Confirmation window, "Open my copy": answer this purchase from the receipt instead of paying again. */
   "confirm.useReceipt": { from: "ui", params: z.object({ id: PurchaseId }).strict(), result: Ok },
   "paycards.list": {
@@ -210,14 +305,36 @@ export const walletProtocol = {
     params: Empty,
     result: z.object({ paycards: z.array(PaycardView), modules: z.array(ModuleView) }).strict(),
   },
-  "paycards.setActive": { from: "ui", params: z.object({ paycardId: z.string() }).strict(), result: Ok },
+  "paycards.setActive": {
+    from: "ui",
+    params: z.object({ paycardId: z.string().max(80) }).strict(),
+    result: Ok,
+  },
+  /** Every Paycard with its broker's name, balance and status (asks each broker: not for polling fast). */
+  "paycards.overview": {
+    from: "ui",
+    params: Empty,
+    result: z.object({ paycards: z.array(PaycardOverview) }).strict(),
+  },
+  /**
+   * Removes a Paycard (after the shopper confirmed): another becomes active if it was the active one,
+   * and its broker is told (Forget Paycard, through the outbox). History and receipts stay.
+   */
+  "paycards.remove": {
+    from: "ui",
+    params: z.object({ paycardId: z.string().max(80) }).strict(),
+    result: PaycardRemoval,
+  },
   /** Add Paycard 1–2: verify the module certificate, Confirm Paycard, return the broker's questions. */
   "paycards.beginAdd": {
     from: "ui",
     params: z.object({ moduleId: z.string().max(64) }).strict(),
     result: AddPaycardStep,
   },
-  /** Add Paycard 3: Answer Response; the new Paycard becomes the active one. */
+  /**
+   * Add Paycard 3: Answer Response. The new Paycard becomes the active one when `makeActive` (the
+   * shopper's answer to "make it active?"), or when it is the first.
+   */
   "paycards.answer": {
     from: "ui",
     params: z
@@ -225,6 +342,7 @@ export const walletProtocol = {
         moduleId: z.string().max(64),
         sessionId: z.string().max(80),
         answers: z.record(z.string().max(40), z.string().max(200)),
+        makeActive: z.boolean().optional(),
       })
       .strict(),
     result: PaycardView,
@@ -237,6 +355,19 @@ export const walletProtocol = {
       .object({ before: z.string().max(200).optional(), limit: z.number().int().min(1).max(100).optional() })
       .strict(),
     result: HistoryPage,
+  },
+  /** The inbox, newest first (at most 50 messages) with the unread count. */
+  "inbox.list": { from: "ui", params: Empty, result: InboxView },
+  /** Fetch Messages from the host now (the popup opened); the same view afterwards. */
+  "inbox.refresh": { from: "ui", params: Empty, result: InboxView },
+  /** The shopper read these messages (or all of them): the badge count goes down. */
+  "inbox.markRead": {
+    from: "ui",
+    params: z.union([
+      z.object({ ids: z.array(z.string().max(300)).min(1).max(100) }).strict(),
+      z.object({ all: z.literal(true) }).strict(),
+    ]),
+    result: z.object({ unread: z.number().int() }).strict(),
   },
 } as const satisfies Record<string, WalletMessageSpec>;
 

@@ -1,4 +1,4 @@
-/** Confirm Paycard, Answer Response and Check Balance over real HTTP, with a real host directory. */
+/** Confirm Paycard, Answer Response, Check Balance and Forget Paycard over real HTTP, with a real host directory. */
 import { generateKeyPair, newId, playerIdFor } from "@quickpay/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTestWallet, type TestPlayer } from "../testing/players";
@@ -291,5 +291,37 @@ describe("Check Balance", () => {
       credential: "x".repeat(43),
     });
     expect(wrongCredential.json.error?.code).toBe("unauthorized");
+  });
+});
+
+describe("Forget Paycard", () => {
+  it("revokes the credential for good, once, and only for the wallet that holds it", async () => {
+    const { paycardId, credential } = await addPaycard(f, f.wallet, BOB);
+    const otherWallet = await postMessage(f, f.otherWallet, "ForgetPaycard", { paycardId, credential });
+    expect(otherWallet.json.error?.code).toBe("unauthorized");
+    expect((await postMessage(f, f.wallet, "CheckBalance", { paycardId, credential })).status).toBe(200);
+
+    const id = newId();
+    const forgot = await postMessage(f, f.wallet, "ForgetPaycard", { paycardId, credential }, { id });
+    expect(forgot.status, JSON.stringify(forgot.json)).toBe(200);
+    expect(forgot.json).toMatchObject({ paycardId, status: "revoked" });
+    expect(f.broker.ledger.paycards.paycard(paycardId)?.status).toBe("revoked");
+    // A resend of the same message gets the same answer; a new one with the dead credential does not.
+    expect(await postMessage(f, f.wallet, "ForgetPaycard", { paycardId, credential }, { id })).toEqual(
+      forgot,
+    );
+    const again = await postMessage(f, f.wallet, "ForgetPaycard", { paycardId, credential });
+    expect(again.json.error?.code).toBe("unauthorized");
+    const balance = await postMessage(f, f.wallet, "CheckBalance", { paycardId, credential });
+    expect(balance.status).toBe(401);
+    expect(balance.json.error?.code).toBe("unauthorized");
+
+    // Adding the same account again brings the same Paycard back with a new, working credential.
+    const back = await addPaycard(f, f.wallet, BOB);
+    expect(back.paycardId).toBe(paycardId);
+    expect(back.credential).not.toBe(credential);
+    expect(
+      (await postMessage(f, f.wallet, "CheckBalance", { paycardId, credential: back.credential })).status,
+    ).toBe(200);
   });
 });

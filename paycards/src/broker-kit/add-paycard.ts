@@ -1,4 +1,7 @@
-/** §4.1 Add Paycard on the broker side: Confirm Paycard → Take Question, Answer Response; and balance. */
+/**
+ * §4.1 Add Paycard on the broker side: Confirm Paycard → Take Question, Answer Response; balance; and
+ * Forget Paycard, when the shopper removes the Paycard from their Wallet.
+ */
 import { type BodyOf, formatMoney, QuickPayError, type ReplyOf } from "@quickpay/protocol";
 import type { HandlerContext } from "./context";
 
@@ -89,4 +92,20 @@ export async function checkBalance(
     available: formatMoney({ currency: b.currency, micros: b.availableMicros }),
     asOf: now.toISOString(),
   };
+}
+
+/**
+ * Forget Paycard: the wallet proves it holds the Paycard (same check as balance), and its credential
+ * is revoked in the same transaction as the reply, so a resend of the same message gets the same
+ * answer while a new message with the dead credential is `unauthorized`.
+ */
+export async function forgetPaycard(
+  body: BodyOf<"ForgetPaycard">,
+  { broker, from, now, apply }: HandlerContext,
+): Promise<ReplyOf<"ForgetPaycard">> {
+  const paycard = broker.ledger.paycards.authorize(body.paycardId, from, body.credential);
+  return apply(() => {
+    broker.ledger.paycards.revoke(paycard.paycard_id);
+    return { paycardId: paycard.paycard_id, status: "revoked" as const, revokedAt: now.toISOString() };
+  });
 }

@@ -176,6 +176,25 @@ function brokerReceiver(
         },
       };
     },
+    async ForgetPaycard(variants): Promise<Case> {
+      const who = await registerTestWallet(f().host.url);
+      const cards = await Promise.all(
+        Array.from({ length: variants }, async () => (await paycard(who)).card),
+      );
+      const ids = cards.map((c) => c.paycardId);
+      return {
+        who,
+        bodies: cards,
+        effects: async () =>
+          count(
+            `SELECT COUNT(*) AS n FROM paycards WHERE status = 'revoked' AND paycard_id IN ${among(ids)}`,
+            ...ids,
+          ),
+        answers(v, reply) {
+          expect(reply).toMatchObject({ status: 200, json: { paycardId: ids[v], status: "revoked" } });
+        },
+      };
+    },
     async InquiryPayment(variants): Promise<Case> {
       const who = await registerTestWallet(f().host.url);
       const { card } = await paycard(who);

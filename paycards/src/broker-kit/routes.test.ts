@@ -29,6 +29,7 @@ function valid(type: BrokerMessageType): { who: TestPlayer; body: BodyInputOf<Br
     case "AnswerResponse":
       return { who: f.wallet, body: { sessionId: newId("s_"), answers: { pin: "1" } } };
     case "CheckBalance":
+    case "ForgetPaycard":
       return { who: f.wallet, body: alice };
     case "InquiryPayment":
       return {

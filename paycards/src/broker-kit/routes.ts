@@ -16,7 +16,7 @@ import {
   verifyEnvelope,
 } from "@quickpay/protocol";
 import type { FastifyInstance } from "fastify";
-import { answerResponse, checkBalance, confirmPaycard } from "./add-paycard";
+import { answerResponse, checkBalance, confirmPaycard, forgetPaycard } from "./add-paycard";
 import type { Broker, HandlerContext } from "./context";
 import { zodDetails } from "./http-errors";
 import { AlreadyAnswered, type Answer, type MessageKey, type StoredReply } from "./ledger/idempotency";
@@ -27,6 +27,7 @@ export const brokerHandlers = {
   ConfirmPaycard: confirmPaycard,
   AnswerResponse: answerResponse,
   CheckBalance: checkBalance,
+  ForgetPaycard: forgetPaycard,
   InquiryPayment: inquiryPayment,
   CheckCommit: checkCommit,
   SettleWithBroker: settleWithBroker,

@@ -1,4 +1,7 @@
-/** §4.1 Add Paycard (Wallet ↔ Broker): Confirm Paycard, Take Question, Answer Response; plus balance. */
+/**
+ * §4.1 Add Paycard (Wallet ↔ Broker): Confirm Paycard, Take Question, Answer Response; plus balance,
+ * and Forget Paycard when the shopper removes the Paycard from the Wallet.
+ */
 import { z } from "zod";
 import { BrokerId, Money, ShortText, Timestamp, WalletId } from "../schemas";
 import { defineMessage } from "./define";
@@ -81,4 +84,22 @@ export const CheckBalance = defineMessage({
   summary: "The Wallet asks its broker for a Paycard's balance, holds and available funds.",
   body: z.object({ paycardId: PaycardId, credential: Credential }).strict(),
   reply: Balance,
+});
+
+/** Reply to Forget Paycard: the credential is revoked for good (adding the Paycard again issues a new one). */
+export const PaycardForgotten = z
+  .object({ paycardId: PaycardId, status: z.literal("revoked"), revokedAt: Timestamp })
+  .strict();
+export type PaycardForgotten = z.infer<typeof PaycardForgotten>;
+
+export const ForgetPaycard = defineMessage({
+  type: "ForgetPaycard",
+  path: "/v1/forget-paycard",
+  from: "wallet",
+  to: "broker",
+  auth: "envelope",
+  summary:
+    "The shopper removed the Paycard from the Wallet: the broker revokes its credential, so it can no longer pay or read the balance. Endorsements already given stay good.",
+  body: z.object({ paycardId: PaycardId, credential: Credential }).strict(),
+  reply: PaycardForgotten,
 });

@@ -1,6 +1,6 @@
 /** Every QuickPay message, declared once. Handler maps elsewhere `satisfies` this catalogue. */
 import type { z } from "zod";
-import { AnswerResponse, CheckBalance, ConfirmPaycard } from "./add-paycard";
+import { AnswerResponse, CheckBalance, ConfirmPaycard, ForgetPaycard } from "./add-paycard";
 import { AddBroker, RegisterVendor, RegisterWallet } from "./administration";
 import * as host from "./host";
 import {
@@ -28,6 +28,7 @@ export const messages = {
   ConfirmPaycard,
   AnswerResponse,
   CheckBalance,
+  ForgetPaycard,
   GetOrder,
   InquiryPayment,
   RequestOrderDelivery,

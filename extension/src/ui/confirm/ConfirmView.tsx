@@ -1,17 +1,31 @@
 /**
- * What the confirmation window shows for one purchase: who asks (vendor name and origin), for what,
- * how much, which Paycard pays — and, when this Wallet holds a good receipt for the same item, that it
- * was bought already, with the copy offered first. Confirm.tsx loads and answers; tests render this.
+ * What the confirmation window shows for one purchase: who asks (vendor name and verified origin),
+ * for what, how much, which Paycard pays and what it has — Approve disabled, with the reason in words,
+ * when that card cannot pay, and a picker for another — where it stands in the queue ("1 of 3"), and,
+ * when this Wallet holds a good receipt for the same item, that it was bought already, with the copy
+ * offered first. Confirm.tsx loads and answers; tests render this.
  */
-import { displayMoney } from "@quickpay/protocol";
 import { wordsFor } from "@quickpay/protocol/words";
 import { useEffect, useRef } from "react";
-import type { ConfirmationView } from "../../shared/messages";
+import type { ConfirmationView, PaycardOverview } from "../../shared/messages";
 import { Brand } from "../shared/Brand";
-import { answeredText, formatDateTime } from "../shared/format";
+import { answeredText, formatAmount, formatDateTime } from "../shared/format";
 import { ErrorMessage } from "../shared/mount";
+import { CardPicker } from "./CardPicker";
+import { canPay, fundsFor } from "./funds";
 
 export type ConfirmAction = "approve" | "decline" | "receipt";
+
+/** The Paycard choice for this purchase, and the balances to judge it by. */
+export interface CardChoice {
+  /** `paycards.overview` by card id; undefined while the brokers are asked. */
+  overview: Map<string, PaycardOverview> | undefined;
+  overviewFailed: boolean;
+  selected: string;
+  makeActive: boolean;
+  onSelect: (paycardId: string) => void;
+  onMakeActive: (makeActive: boolean) => void;
+}
 
 export interface ConfirmViewProps {
   view: ConfirmationView;
@@ -21,7 +35,16 @@ export interface ConfirmViewProps {
   /** The order's `expiresAt` has passed (the Wallet would refuse to pay it). */
   expired: boolean;
   onAnswer: (action: ConfirmAction) => void;
+  /** Close (an answered request): the next one in the queue, or the window closes. */
   onClose: () => void;
+  /**
+   * This request's place among the requests of this window ("2 of 3"; shown when there are several)
+   * and how many still wait, this one included.
+   */
+  queue?: { position: number; total: number; waiting: number };
+  /** "Decline all": offered when more than one request waits. */
+  onDeclineAll?: () => void;
+  card: CardChoice;
   locale?: string;
   timeZone?: string;
 }
@@ -33,6 +56,9 @@ export function ConfirmView({
   expired,
   onAnswer,
   onClose,
+  queue,
+  onDeclineAll,
+  card,
   locale,
   timeZone,
 }: ConfirmViewProps) {
@@ -41,6 +67,12 @@ export function ConfirmView({
   const heading = useRef<HTMLHeadingElement>(null);
   const copyButton = useRef<HTMLButtonElement>(null);
   const disabled = busy !== undefined || answered;
+  const funds = fundsFor(view.amount, card.overview?.get(card.selected), {
+    failed: card.overviewFailed,
+    locale,
+  });
+  const cannotPay = !answered && !canPay(funds);
+  const several = queue !== undefined && queue.total > 1;
 
   // Focus lands on the safe choice: the free copy when there is one, else the title (never on Pay).
   useEffect(() => {
@@ -48,12 +80,21 @@ export function ConfirmView({
     else heading.current?.focus();
   }, [bought, answered]);
 
-  const amount = displayMoney(view.amount);
+  const amount = formatAmount(view.amount, locale);
   return (
     <main className="confirm-main" aria-labelledby="confirm-title">
       <header className="topbar">
         <Brand title="QuickPay" />
-        <span className="muted small">Payment request</span>
+        {several ? (
+          <span className="queue-position">
+            <span className="visually-hidden">Payment request </span>
+            <span data-testid="confirm-queue-position">
+              {queue.position} of {queue.total}
+            </span>
+          </span>
+        ) : (
+          <span className="muted small">Payment request</span>
+        )}
       </header>
 
       <h1 id="confirm-title" ref={heading} tabIndex={-1}>
@@ -69,6 +110,12 @@ export function ConfirmView({
           <code data-testid="confirm-vendor-origin" title="The web address asking you to pay">
             {view.origin}
           </code>
+          <span className="verified" data-testid="confirm-verified">
+            <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">
+              <path d="M3 8.5 6.5 12 13 4.5" fill="none" stroke="currentColor" strokeWidth="2" />
+            </svg>
+            Registered QuickPay shop at this address
+          </span>
         </span>
       </section>
 
@@ -79,22 +126,46 @@ export function ConfirmView({
         <p className="summary-amount" data-testid="confirm-amount">
           {amount}
         </p>
-        <dl className="facts">
-          <dt>Pay with</dt>
-          <dd data-testid="confirm-paycard">
-            {view.paycard.name}
-            {view.paycard.accountLabel ? ` · ${view.paycard.accountLabel}` : ""}
-          </dd>
-          {answered ? null : (
-            <>
-              <dt>Offer ends</dt>
-              <dd>
-                <time dateTime={view.expiresAt}>{formatDateTime(view.expiresAt, locale, timeZone)}</time>
-              </dd>
-            </>
-          )}
-        </dl>
+        {answered ? null : (
+          <dl className="facts">
+            <dt>Offer ends</dt>
+            <dd>
+              <time dateTime={view.expiresAt}>{formatDateTime(view.expiresAt, locale, timeZone)}</time>
+            </dd>
+          </dl>
+        )}
       </section>
+
+      {answered ? null : (
+        <CardPicker
+          amount={view.amount}
+          cards={view.paycards}
+          overview={card.overview}
+          overviewFailed={card.overviewFailed}
+          selected={card.selected}
+          disabled={disabled}
+          onSelect={card.onSelect}
+          makeActive={card.makeActive}
+          onMakeActive={card.onMakeActive}
+          {...(locale === undefined ? {} : { locale })}
+        />
+      )}
+
+      {!answered && (funds.state === "short" || funds.state === "unusable") ? (
+        <p
+          className="notice notice--warn"
+          id="confirm-funds"
+          data-testid="confirm-funds-short"
+          data-reason-code={funds.state === "short" ? "insufficient_funds" : funds.code}
+          role="status"
+        >
+          <span className="notice-text">{funds.words}</span>
+        </p>
+      ) : !answered && funds.state === "unknown" ? (
+        <p className="notice notice--neutral" data-testid="confirm-funds-unknown" role="status">
+          <span className="notice-text">{funds.words}</span>
+        </p>
+      ) : null}
 
       {bought ? (
         <div className="notice notice--info notice--block" data-testid="bought-before" role="note">
@@ -103,7 +174,7 @@ export function ConfirmView({
             <time dateTime={bought.deliveredAt}>{formatDateTime(bought.deliveredAt, locale, timeZone)}</time>
           </p>
           <p className="notice-text">
-            You paid {displayMoney(bought.amount)}.{" "}
+            You paid {formatAmount(bought.amount, locale)}.{" "}
             {bought.receiptUntil === "forever"
               ? "Your receipt is still good: your copy opens at no charge."
               : `Your receipt is good until ${formatDateTime(bought.receiptUntil, locale, timeZone)}: your copy opens at no charge.`}
@@ -130,8 +201,8 @@ export function ConfirmView({
 
       {answered ? (
         <div className="actions">
-          <button type="button" className="button" onClick={onClose}>
-            Close
+          <button type="button" className="button" data-testid="confirm-close" onClick={onClose}>
+            {queue !== undefined && queue.waiting > 0 ? "Next request" : "Close"}
           </button>
         </div>
       ) : bought ? (
@@ -152,7 +223,8 @@ export function ConfirmView({
               type="button"
               className="button"
               data-testid="approve"
-              disabled={disabled || expired}
+              disabled={disabled || expired || cannotPay}
+              aria-describedby={cannotPay ? "confirm-funds" : undefined}
               aria-busy={busy === "approve"}
               onClick={() => onAnswer("approve")}
             >
@@ -184,7 +256,8 @@ export function ConfirmView({
             type="button"
             className="button button--primary button--large"
             data-testid="approve"
-            disabled={disabled || expired}
+            disabled={disabled || expired || cannotPay}
+            aria-describedby={cannotPay ? "confirm-funds" : undefined}
             aria-busy={busy === "approve"}
             onClick={() => onAnswer("approve")}
           >
@@ -193,9 +266,26 @@ export function ConfirmView({
         </div>
       )}
 
+      {queue !== undefined && queue.waiting > 1 && !answered && onDeclineAll ? (
+        <div className="actions actions--center">
+          <button
+            type="button"
+            className="button button--link"
+            data-testid="decline-all"
+            disabled={disabled}
+            onClick={onDeclineAll}
+          >
+            Decline all {queue.waiting} requests
+          </button>
+        </div>
+      ) : null}
+
       {answered ? null : (
         <p className="fineprint">
-          The shop never learns who you are. Closing this window or pressing Esc declines.
+          The shop never learns who you are.{" "}
+          {queue !== undefined && queue.waiting > 1
+            ? "Esc declines this request; closing the window declines all of them."
+            : "Closing this window or pressing Esc declines."}
         </p>
       )}
     </main>

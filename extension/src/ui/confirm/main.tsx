@@ -1,4 +1,5 @@
-/** confirm.html entry: `confirm.html?id=<purchase id>`. */
+/** confirm.html entry: `confirm.html?id=<the queue's head when the window opened>`. */
+import "./confirm.css";
 import { mount } from "../shared/mount";
 import { Confirm } from "./Confirm";
 

@@ -1,26 +1,34 @@
 /**
  * Add Paycard in the Wallet's standard UI (DESIGN §4.1): the module's certificate is checked and the
  * broker asked (Confirm Paycard), the broker's questions are shown (Take Question), the answers sent
- * (Answer Response). A refusal — a wrong PIN, attempts left, a cool-down — is shown in words.
+ * (Answer Response). A refusal — a wrong PIN, attempts left, a cool-down — is shown in words. When
+ * the wallet already has a Paycard, the form also asks whether the new one should pay from now on
+ * (no answer is picked for the shopper).
  */
 import type { Question } from "@quickpay/protocol";
 import { useEffect, useRef, useState } from "react";
 import { callWallet } from "../../shared/client";
 import type { AddPaycardStep, ModuleView, PaycardView } from "../../shared/messages";
 import { ErrorMessage, errorCode } from "../shared/mount";
+import { MakeActiveChoice } from "./MakeActiveChoice";
 
 export function AddPaycard({
   module,
+  current,
   onAdded,
 }: {
   module: ModuleView;
+  /** The wallet's active Paycard, if it has one: the new card replaces it only if the shopper says so. */
+  current?: PaycardView | undefined;
   onAdded: (card: PaycardView) => void;
 }) {
   const [step, setStep] = useState<AddPaycardStep>();
+  const [makeActive, setMakeActive] = useState<boolean>();
   const [answers, setAnswers] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [added, setAdded] = useState<PaycardView>();
+  /** What was added, and the card that stays active when it is not the new one. */
+  const [added, setAdded] = useState<{ card: PaycardView; kept?: PaycardView | undefined }>();
   const form = useRef<HTMLFormElement>(null);
   const errorId = `add-${module.moduleId}-error`;
 
@@ -40,6 +48,7 @@ export function AddPaycard({
     try {
       const s = await callWallet("paycards.beginAdd", { moduleId: module.moduleId });
       setStep(s);
+      setMakeActive(undefined);
       setAnswers(
         Object.fromEntries(s.questions.map((q) => [q.id, q.kind === "choice" ? (q.choices?.[0] ?? "") : ""])),
       );
@@ -59,8 +68,9 @@ export function AddPaycard({
         moduleId: step.moduleId,
         sessionId: step.sessionId,
         answers,
+        makeActive: current ? makeActive === true : true,
       });
-      setAdded(card);
+      setAdded({ card, kept: card.active ? undefined : current });
       setStep(undefined);
       onAdded(card);
     } catch (e) {
@@ -128,6 +138,15 @@ export function AddPaycard({
               />
             ))}
           </fieldset>
+          {current ? (
+            <MakeActiveChoice
+              name={`make-active-${module.moduleId}`}
+              current={current}
+              value={makeActive}
+              disabled={busy}
+              onChange={setMakeActive}
+            />
+          ) : null}
           {error ? (
             <div id={errorId}>
               <ErrorMessage error={error} testid="paycard-error" />
@@ -160,7 +179,10 @@ export function AddPaycard({
       {added ? (
         <p className="notice notice--ok" role="status" data-testid="paycard-added">
           <span className="notice-text">
-            Added {added.name} · {added.accountLabel}
+            Added {added.card.name} · {added.card.accountLabel}.{" "}
+            {added.kept
+              ? `${added.kept.name} · ${added.kept.accountLabel} is still your active Paycard.`
+              : "It is your active Paycard."}
           </span>
         </p>
       ) : null}

@@ -69,13 +69,22 @@ export function HistorySection({ loadPage = loadFromWallet }: { loadPage?: LoadP
     };
   }, [loadFirst]);
 
-  // The popup's "See all" opens options.html#history; the rows arrive after the browser tried to scroll.
+  // The popup's "See all" opens options.html#history, an inbox message options.html#order-<digest>
+  // (that row marked); the rows arrive after the browser tried to scroll.
+  const pointedAt = /^#order-([0-9a-f]{64})$/.exec(location.hash)?.[1];
   useEffect(() => {
-    if (scrolled.current || items === undefined || location.hash !== "#history") return;
-    scrolled.current = true;
-    heading.current?.scrollIntoView({ block: "start" });
-    heading.current?.focus({ preventScroll: true });
-  }, [items]);
+    if (scrolled.current || items === undefined) return;
+    const row = pointedAt ? document.getElementById(`order-${pointedAt}`) : null;
+    if (row) {
+      scrolled.current = true;
+      row.scrollIntoView({ block: "center" });
+      row.focus({ preventScroll: true });
+    } else if (location.hash === "#history" || pointedAt) {
+      scrolled.current = true;
+      heading.current?.scrollIntoView({ block: "start" });
+      heading.current?.focus({ preventScroll: true });
+    }
+  }, [items, pointedAt]);
 
   return (
     <section id="history" className="panel" aria-labelledby="history-heading" aria-busy={items === undefined}>
@@ -111,7 +120,7 @@ export function HistorySection({ loadPage = loadFromWallet }: { loadPage?: LoadP
           </p>
         </div>
       ) : (
-        <HistoryList items={items} detailed label="All purchases" />
+        <HistoryList items={items} detailed label="All purchases" current={pointedAt} />
       )}
       {next ? (
         <div className="load-more">

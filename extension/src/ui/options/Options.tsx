@@ -1,24 +1,19 @@
-/** The options page: the wallet's Paycards (switch the active one), adding a bundled Paycard, and the history. */
-import { type CSSProperties, useCallback, useEffect, useState } from "react";
+/** The options page: the wallet's Paycards (switch, add, remove), and the history. */
+import { useCallback, useEffect, useState } from "react";
 import { callWallet } from "../../shared/client";
-import type { ModuleView, PaycardView, WalletStatus } from "../../shared/messages";
+import type { WalletStatus } from "../../shared/messages";
 import { Brand } from "../shared/Brand";
 import { ErrorMessage } from "../shared/mount";
-import { AddPaycard } from "./AddPaycard";
 import { HistorySection } from "./HistorySection";
+import { PaycardsSection } from "./PaycardsSection";
 
 export function Options() {
-  const [cards, setCards] = useState<PaycardView[]>();
-  const [modules, setModules] = useState<ModuleView[]>([]);
   const [status, setStatus] = useState<WalletStatus>();
   const [error, setError] = useState<unknown>();
 
   const load = useCallback(async () => {
     try {
-      const [list, s] = await Promise.all([callWallet("paycards.list", {}), callWallet("wallet.status", {})]);
-      setCards(list.paycards);
-      setModules(list.modules);
-      setStatus(s);
+      setStatus(await callWallet("wallet.status", {}));
       setError(undefined);
     } catch (e) {
       setError(e);
@@ -35,15 +30,6 @@ export function Options() {
     const timer = setInterval(() => void load(), 1_500);
     return () => clearInterval(timer);
   }, [status?.registered, load]);
-
-  const activate = async (paycardId: string) => {
-    try {
-      await callWallet("paycards.setActive", { paycardId });
-      await load();
-    } catch (e) {
-      setError(e);
-    }
-  };
 
   const registered = status?.registered === true;
   return (
@@ -76,60 +62,7 @@ export function Options() {
           </ErrorMessage>
         ) : null}
 
-        <section id="paycards" className="panel" aria-labelledby="paycards-heading">
-          <h2 id="paycards-heading">Your Paycards</h2>
-          <p className="section-lede">The active Paycard pays. Switch whenever you like.</p>
-          {cards === undefined ? (
-            <p className="muted">Loading…</p>
-          ) : cards.length === 0 ? (
-            <div className="empty">
-              <p className="empty-title">No Paycards yet</p>
-              <p className="empty-text">
-                Add one below: your bank asks a few questions to link it to your account.
-              </p>
-            </div>
-          ) : (
-            <ul className="paycards" aria-label="Your Paycards">
-              {cards.map((c) => (
-                <li
-                  key={c.paycardId}
-                  className={c.active ? "paycard-row is-active" : "paycard-row"}
-                  data-testid="paycard-item"
-                  data-paycard-id={c.paycardId}
-                  data-active={c.active ? "true" : "false"}
-                  style={{ "--card-color": c.color } as CSSProperties}
-                >
-                  <span className="paycard-row-swatch" aria-hidden="true" />
-                  <span className="paycard-row-text">
-                    <strong>{c.name}</strong>
-                    <span className="muted">{c.accountLabel}</span>
-                  </span>
-                  {c.active ? (
-                    <span className="chip chip--ok" data-testid="paycard-active">
-                      Active
-                    </span>
-                  ) : (
-                    <button
-                      type="button"
-                      className="button button--small"
-                      data-testid="paycard-activate"
-                      aria-label={`Make ${c.name} ${c.accountLabel} the active Paycard`}
-                      onClick={() => void activate(c.paycardId)}
-                    >
-                      Make active
-                    </button>
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
-          <h3 className="subhead">Add a Paycard</h3>
-          <div className="modules">
-            {modules.map((m) => (
-              <AddPaycard key={m.moduleId} module={m} onAdded={() => void load()} />
-            ))}
-          </div>
-        </section>
+        <PaycardsSection />
 
         <HistorySection />
       </main>

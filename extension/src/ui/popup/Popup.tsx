@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import browser from "webextension-polyfill";
 import { callWallet } from "../../shared/client";
 import type { BalanceView, HistoryItem, PaycardView, WalletStatus } from "../../shared/messages";
+import { Inbox } from "./Inbox";
 import { PopupView } from "./PopupView";
 
 /** Refresh while open, so registration finishing or a purchase elsewhere shows without reopening. */
@@ -15,6 +16,10 @@ const FAILURES_BEFORE_SHOWING = 2;
 export function Popup() {
   const [status, setStatus] = useState<WalletStatus>();
   const [active, setActive] = useState<PaycardView | null>();
+  const [cards, setCards] = useState<PaycardView[]>();
+  const [switching, setSwitching] = useState<string>();
+  const [switched, setSwitched] = useState<string>();
+  const [switchError, setSwitchError] = useState<unknown>();
   const [balance, setBalance] = useState<BalanceView | null>();
   const [balanceError, setBalanceError] = useState<unknown>();
   const [history, setHistory] = useState<HistoryItem[]>();
@@ -30,6 +35,7 @@ export function Popup() {
       ]);
       setStatus(s);
       setActive(list.paycards.find((c) => c.active) ?? null);
+      setCards(list.paycards);
       setHistory(page.items);
       setFailures(0);
       setLoadError(undefined);
@@ -52,8 +58,31 @@ export function Popup() {
     return () => clearInterval(timer);
   }, [load]);
 
+  const switchTo = async (card: PaycardView) => {
+    setSwitching(card.paycardId);
+    setSwitched(undefined);
+    setSwitchError(undefined);
+    try {
+      await callWallet("paycards.setActive", { paycardId: card.paycardId });
+      // The old card's balance must not show under the new one's name.
+      setBalance(undefined);
+      setSwitched(`Now paying with ${card.name} · ${card.accountLabel}.`);
+      await load();
+      document.getElementById("active-paycard")?.focus();
+    } catch (error) {
+      setSwitchError(error);
+    } finally {
+      setSwitching(undefined);
+    }
+  };
+
   return (
     <PopupView
+      cards={cards}
+      switching={switching}
+      switched={switched}
+      switchError={switchError}
+      onSwitch={(card) => void switchTo(card)}
       status={status}
       active={active}
       balance={balance}
@@ -62,6 +91,7 @@ export function Popup() {
       loadError={failures >= FAILURES_BEFORE_SHOWING || !status ? loadError : undefined}
       onManagePaycards={() => void browser.runtime.openOptionsPage()}
       onRetry={() => void load()}
+      inbox={<Inbox />}
     />
   );
 }

@@ -72,4 +72,28 @@ describe("the popup", () => {
     const loading = renderToStaticMarkup(<PopupView {...props({ active: undefined, history: undefined })} />);
     expect(loading).toContain('aria-busy="true"');
   });
+
+  it("lists the other Paycards to switch to, each a labelled button, only when there are several", () => {
+    const bob: PaycardView = { ...card, paycardId: "p_2", accountLabel: "Bob Demo ••0002", active: false };
+    const html = renderToStaticMarkup(<PopupView {...props({ cards: [card, bob], onSwitch: () => {} })} />);
+    expect(html).toContain('data-testid="paycard-switcher"');
+    expect(html.match(/data-testid="paycard-switch"/g)).toHaveLength(1);
+    expect(html).toContain(
+      'data-testid="paycard-switch" data-paycard-id="p_2" aria-label="Pay with Demo Bank · Bob Demo ••0002"',
+    );
+    const one = renderToStaticMarkup(<PopupView {...props({ cards: [card], onSwitch: () => {} })} />);
+    expect(one).not.toContain("paycard-switcher");
+    const said = renderToStaticMarkup(
+      <PopupView
+        {...props({
+          cards: [card, bob],
+          onSwitch: () => {},
+          switched: "Now paying with Demo Bank · Alice Demo ••0001.",
+        })}
+      />,
+    );
+    expect(said).toMatch(
+      /role="status" data-testid="paycard-switched"><span class="notice-text">Now paying with Demo Bank · Alice Demo ••0001\.</,
+    );
+  });
 });

@@ -1,10 +1,11 @@
 /** What the popup shows, from what it loaded (Popup.tsx does the loading; tests render this alone). */
 import { displayMoney } from "@quickpay/protocol";
-import type { CSSProperties } from "react";
+import type { CSSProperties, ReactNode } from "react";
 import type { BalanceView, HistoryItem, PaycardView, WalletStatus } from "../../shared/messages";
 import { Brand } from "../shared/Brand";
 import { HistoryList } from "../shared/History";
 import { ErrorMessage } from "../shared/mount";
+import { PaycardSwitcher } from "./PaycardSwitcher";
 
 export interface PopupViewProps {
   status: WalletStatus | undefined;
@@ -16,6 +17,16 @@ export interface PopupViewProps {
   loadError: unknown;
   onManagePaycards: () => void;
   onRetry: () => void;
+  /** The inbox section (Inbox.tsx loads its own data; tests may leave it out). */
+  inbox?: ReactNode;
+  /** Every Paycard (the switcher shows the ones not active); undefined while loading. */
+  cards?: PaycardView[] | undefined;
+  /** The card being made active just now. */
+  switching?: string | undefined;
+  /** What the last switch did, in words (a polite status), or its error. */
+  switched?: string | undefined;
+  switchError?: unknown;
+  onSwitch?: (card: PaycardView) => void;
   locale?: string;
   timeZone?: string;
 }
@@ -67,9 +78,24 @@ export function PopupView(props: PopupViewProps) {
             </button>
           </div>
         ) : (
-          <ActivePaycard {...props} active={active} />
+          <>
+            <ActivePaycard {...props} active={active} />
+            {props.cards && props.onSwitch ? (
+              <PaycardSwitcher cards={props.cards} switching={props.switching} onSwitch={props.onSwitch} />
+            ) : null}
+          </>
         )}
+        <div aria-live="polite" className="pc-switch-status">
+          {props.switched ? (
+            <p className="notice notice--ok small" role="status" data-testid="paycard-switched">
+              <span className="notice-text">{props.switched}</span>
+            </p>
+          ) : null}
+        </div>
+        {props.switchError ? <ErrorMessage error={props.switchError} testid="paycard-switch-error" /> : null}
       </section>
+
+      {props.inbox}
 
       <section className="section" aria-labelledby="recent-heading">
         <div className="section-head">
@@ -135,7 +161,14 @@ export function PopupView(props: PopupViewProps) {
 function ActivePaycard({ active, balance, balanceError }: PopupViewProps & { active: PaycardView }) {
   return (
     <div className="paycard" style={{ "--card-color": active.color } as CSSProperties}>
-      <div className="paycard-name" data-testid="active-paycard" data-paycard-id={active.paycardId}>
+      {/* Focus lands here after a switch (the button pressed is gone: that card is now this one). */}
+      <div
+        className="paycard-name"
+        id="active-paycard"
+        tabIndex={-1}
+        data-testid="active-paycard"
+        data-paycard-id={active.paycardId}
+      >
         <strong>{active.name}</strong> · {active.accountLabel}
       </div>
       {balanceError ? (

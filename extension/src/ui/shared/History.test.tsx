@@ -8,6 +8,16 @@ import { historyItem } from "./test-fixtures";
 const render = (node: ReactNode) => renderToStaticMarkup(node);
 
 describe("a history row", () => {
+  it("marks the row a link pointed at (an inbox message's order), and only that one", () => {
+    const pointed = historyItem({ purchaseId: "a", orderDigest: "a".repeat(64) });
+    const other = historyItem({ purchaseId: "b", orderDigest: "b".repeat(64) });
+    const html = render(<HistoryList items={[pointed, other]} label="All" current={"a".repeat(64)} />);
+    expect(html).toContain(
+      `class="history-row is-current" aria-current="true" tabindex="-1" id="order-${"a".repeat(64)}"`,
+    );
+    expect(html.match(/aria-current/g)).toHaveLength(1);
+  });
+
   it("shows what, how much, which shop, when (date and time in <time>) and the status in words", () => {
     const html = render(
       <HistoryRow

@@ -28,8 +28,11 @@ export function HistoryRow({
   locale,
   timeZone,
   now,
+  current = false,
 }: {
   item: HistoryItem;
+  /** The row a link pointed at (the inbox's "See it in your history"): marked and focusable. */
+  current?: boolean;
   /** The options page also says what the receipt is good for. */
   detailed?: boolean;
   locale?: string;
@@ -46,7 +49,8 @@ export function HistoryRow({
   const struck = amountWasNotTaken(item.status);
   return (
     <li
-      className="history-row"
+      className={current ? "history-row is-current" : "history-row"}
+      {...(current ? { "aria-current": "true" as const, tabIndex: -1, id: `order-${item.orderDigest}` } : {})}
       data-testid="order-item"
       data-status={item.status}
       data-order-digest={item.orderDigest}
@@ -99,9 +103,12 @@ export function HistoryList({
   label,
   locale,
   timeZone,
+  current,
 }: {
   items: HistoryItem[];
   detailed?: boolean;
+  /** The order digest of the row a link pointed at. */
+  current?: string | undefined;
   /** The list's accessible name. */
   label: string;
   locale?: string;
@@ -116,6 +123,7 @@ export function HistoryList({
           {...(detailed ? { detailed } : {})}
           {...(locale ? { locale } : {})}
           {...(timeZone ? { timeZone } : {})}
+          {...(current === item.orderDigest ? { current: true } : {})}
         />
       ))}
     </ul>

@@ -1,7 +1,15 @@
 import { shopperWords } from "@quickpay/protocol/words";
 import { describe, expect, it } from "vitest";
 import { PurchaseStatus } from "../../shared/messages";
-import { answeredText, formatDateTime, formatWhen, reasonFor, receiptWords, statusWords } from "./format";
+import {
+  answeredText,
+  formatAmount,
+  formatDateTime,
+  formatWhen,
+  reasonFor,
+  receiptWords,
+  statusWords,
+} from "./format";
 
 describe("how a purchase is worded", () => {
   it("has a label in words for every status", () => {
@@ -49,5 +57,17 @@ describe("how a purchase is worded", () => {
     for (const status of PurchaseStatus.options.filter((s) => s !== "confirming")) {
       expect(answeredText(status), status).toMatch(/^[A-Z].*\.$/);
     }
+  });
+});
+
+describe("formatAmount", () => {
+  it("formats in the shopper's locale with Intl.NumberFormat, exactly, keeping sub-cent digits", () => {
+    expect(formatAmount({ currency: "USD", value: "0.01" }, "en-US")).toBe("$0.01");
+    expect(formatAmount({ currency: "USD", value: "4.99" }, "en-GB")).toBe("US$4.99");
+    expect(formatAmount({ currency: "EUR", value: "1234.5" }, "de-DE")).toBe("1.234,50\u00a0€");
+    expect(formatAmount({ currency: "USD", value: "0.005" }, "en-US")).toBe("$0.005");
+    // The decimal string goes to Intl as a string: every micro-unit digit stays.
+    expect(formatAmount({ currency: "USD", value: "1234567.891234" }, "en-US")).toBe("$1,234,567.891234");
+    expect(formatAmount({ currency: "JPY", value: "500" }, "ja-JP")).toBe("￥500");
   });
 });

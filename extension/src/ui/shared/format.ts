@@ -1,4 +1,5 @@
 /** How the Wallet's pages word a purchase: its status, its reason, its dates. */
+import { displayMoney, type MoneyWire, normalizeMoney } from "@quickpay/protocol";
 import { wordsFor } from "@quickpay/protocol/words";
 import type { HistoryItem, PurchaseStatus } from "../../shared/messages";
 
@@ -103,4 +104,26 @@ export const answeredWords = {
 /** The sentence for a purchase answered already; undefined while it is still being confirmed. */
 export function answeredText(status: PurchaseStatus): string | undefined {
   return status === "confirming" ? undefined : answeredWords[status];
+}
+
+/**
+ * An amount in the shopper's locale through `Intl.NumberFormat`: "$0.01", "4,99 $", "¥500". The
+ * decimal string goes to the formatter as a string (exact, never a float); sub-cent amounts keep
+ * their digits ("$0.005") instead of rounding to what was not charged.
+ */
+export function formatAmount(wire: MoneyWire, locale?: string): string {
+  const { value, currency } = normalizeMoney(wire);
+  const decimals = value.split(".")[1]?.length ?? 0;
+  try {
+    const usual = new Intl.NumberFormat(locale, { style: "currency", currency }).resolvedOptions();
+    const min = usual.minimumFractionDigits ?? 2;
+    return new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency,
+      minimumFractionDigits: min,
+      maximumFractionDigits: Math.max(min, decimals),
+    }).format(value as `${number}`);
+  } catch {
+    return displayMoney(wire);
+  }
 }

@@ -101,6 +101,15 @@ export class PaycardsStore {
     return { paycardId, credential };
   }
 
+  /**
+   * Forget Paycard: the credential stops working for balance and Inquiry Payment. Holds and
+   * endorsements already given are untouched (the vendor was promised them); adding the same account
+   * again later re-activates the Paycard with a new credential (`bind`).
+   */
+  revoke(paycardId: string): void {
+    this.db.prepare("UPDATE paycards SET status = 'revoked' WHERE paycard_id = ?").run(paycardId);
+  }
+
   paycard(paycardId: string): PaycardRow | undefined {
     return this.db.prepare("SELECT * FROM paycards WHERE paycard_id = ?").get(paycardId) as
       | PaycardRow

@@ -1,6 +1,7 @@
 /**
- * The demo bank's Paycard module: the Wallet-side half of Add Paycard, Inquiry Payment and balance,
- * talking to the demo broker with envelopes the Wallet signs. Browser-safe: protocol imports only.
+ * The demo bank's Paycard module: the Wallet-side half of Add Paycard, Inquiry Payment, balance and
+ * Forget Paycard, talking to the demo broker with envelopes the Wallet signs. Browser-safe: protocol
+ * imports only.
  */
 import {
   type BodyInputOf,
@@ -93,7 +94,16 @@ export const demoBankPaycard: PaycardModule = {
     return call(ctx, "CheckBalance", { paycardId, credential: card.credential });
   },
 
-  async forget(ctx, { paycardId }) {
+  async forget(ctx, { paycardId, messageId }) {
+    const stored = await ctx.storage.get(paycardStorageKey(paycardId));
+    if (stored === undefined) return;
+    const card = await loadPaycard(ctx.storage, paycardId);
+    try {
+      await call(ctx, "ForgetPaycard", { paycardId, credential: card.credential }, { id: messageId });
+    } catch (error) {
+      // Already revoked (an earlier removal, or the bank's own decision): nothing left to tell it.
+      if (!(error instanceof QuickPayError && error.code === "unauthorized")) throw error;
+    }
     await ctx.storage.delete(paycardStorageKey(paycardId));
   },
 };

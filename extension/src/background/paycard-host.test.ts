@@ -1,0 +1,205 @@
+/**
+ * Several Paycards in one Wallet, against a real host, the demo bank and the demo shop: adding a
+ * second asks (and keeps the current one active when told so), the overview with broker, balance and
+ * status, switching, the chosen card paying, removing one (another becomes active, the bank revokes
+ * the credential through the outbox, the history stays), and re-adding a card whose removal the bank
+ * has not heard of yet.
+ */
+import "fake-indexeddb/auto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type RunningHost, startHost } from "@quickpay/host-server";
+import { paycardModules } from "@quickpay/paycards";
+import { paycardCodeHash } from "@quickpay/paycards/code-hash";
+import { type RunningBroker, startDemoBank } from "@quickpay/paycards/demo-bank/server";
+import { type FetchLike, parseMoney } from "@quickpay/protocol";
+import { type RunningShop, startDemoShop } from "@quickpay/vendor-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openWalletDb } from "./db";
+import { routeWalletMessage } from "./router";
+import { createWallet, type Wallet } from "./wallet";
+
+const moduleDir = path.resolve(fileURLToPath(import.meta.url), "../../../../paycards/src/demo-bank/module");
+const FORGET = "/v1/forget-paycard";
+
+let host: RunningHost;
+let bank: RunningBroker;
+let shop: RunningShop;
+let w: Wallet;
+/** While true, Forget Paycard never reaches the bank (it is away). */
+let bankAway = false;
+
+const fetchWithOutage: FetchLike = async (input, init) => {
+  if (bankAway && new URL(String(input)).pathname.endsWith(FORGET)) {
+    throw new TypeError("fetch failed (test: the bank is away)");
+  }
+  return fetch(input, init);
+};
+
+const live = (accountNumber: string) => bank.liveAccounts().find((a) => a.accountNumber === accountNumber)!;
+/** What the account can spend now: a purchase's cent is held at once, captured at settlement. */
+const micros = (accountNumber: string) => parseMoney(live(accountNumber).available).micros;
+const ui = { kind: "ui" as const };
+
+async function add(accountNumber: string, makeActive?: boolean) {
+  const account = bank.accounts.find((a) => a.accountNumber === accountNumber)!;
+  const step = await w.paycards.beginAdd("demo-bank");
+  return w.paycards.answer(
+    "demo-bank",
+    step.sessionId,
+    { accountNumber, pin: account.pin },
+    makeActive === undefined ? {} : { makeActive },
+  );
+}
+
+const ALICE = "1000-0001";
+const BOB = "1000-0002";
+
+beforeAll(async () => {
+  host = await startHost();
+  bank = await startDemoBank({ hostUrl: host.url, operatorToken: host.operatorToken });
+  shop = await startDemoShop({ hostUrl: host.url });
+  w = createWallet({
+    db: await openWalletDb(`paycards-test-${Date.now()}`),
+    hostUrl: host.url,
+    modules: paycardModules,
+    codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
+    // Confirmation windows are not this file's subject: one that opens and stays open.
+    confirmWindows: {
+      open: async () => 1,
+      isOpen: async () => true,
+      showing: async () => [],
+      focus: async () => {},
+      close: async () => {},
+    },
+    fetch: fetchWithOutage,
+  });
+  await w.start();
+  await w.outbox.drain();
+});
+
+afterAll(async () => {
+  await w?.stop();
+  await shop?.close();
+  await bank?.close();
+  await host?.close();
+});
+
+describe("several Paycards", () => {
+  it("the first card is active; a second one added with 'keep the current one' is not", async () => {
+    const alice = await add(ALICE, false);
+    expect(alice.active).toBe(true);
+    const bob = await add(BOB, false);
+    expect(bob.active).toBe(false);
+    expect((await w.paycards.list()).map((c) => [c.accountLabel, c.active])).toEqual([
+      ["Alice Demo ••0001", true],
+      ["Bob Demo ••0002", false],
+    ]);
+  });
+
+  it("the overview names each card's broker, its balance and its status", async () => {
+    const reply = await routeWalletMessage(
+      w.handlers,
+      { quickpay: 1, name: "paycards.overview", params: {} },
+      ui,
+    );
+    expect(reply.ok).toBe(true);
+    const { paycards } = (reply as { result: { paycards: unknown[] } }).result;
+    expect(paycards).toMatchObject([
+      {
+        accountLabel: "Alice Demo ••0001",
+        active: true,
+        brokerId: bank.brokerId,
+        brokerName: expect.any(String),
+        status: "ready",
+        balance: { available: live(ALICE).available },
+      },
+      {
+        accountLabel: "Bob Demo ••0002",
+        active: false,
+        status: "ready",
+        balance: { available: live(BOB).available },
+      },
+    ]);
+  });
+
+  it("the card made active pays: only its account is charged", async () => {
+    const bob = (await w.paycards.list()).find((c) => c.accountLabel.startsWith("Bob"))!;
+    await w.paycards.setActive(bob.paycardId);
+    const [aliceBefore, bobBefore] = [micros(ALICE), micros(BOB)];
+    const id = await w.engine.startPurchase(shop.url, "article-1");
+    await w.engine.decide(id, true);
+    await w.outbox.drain({ all: true });
+    await w.outbox.drain({ all: true });
+    expect((await w.purchases.get(id)).status).toBe("delivered");
+    expect((await w.purchases.get(id)).paycardId).toBe(bob.paycardId);
+    expect(micros(BOB)).toBe(bobBefore - 10_000);
+    expect(micros(ALICE)).toBe(aliceBefore);
+  });
+
+  it("removing the active card makes the other active, tells the bank, and keeps the history", async () => {
+    const bob = (await w.paycards.list()).find((c) => c.accountLabel.startsWith("Bob"))!;
+    const historyBefore = (await w.handlers["history.page"]({})).items;
+    const reply = await routeWalletMessage(
+      w.handlers,
+      { quickpay: 1, name: "paycards.remove", params: { paycardId: bob.paycardId } },
+      ui,
+    );
+    expect(reply).toMatchObject({
+      ok: true,
+      result: {
+        removed: { paycardId: bob.paycardId },
+        active: { accountLabel: "Alice Demo ••0001" },
+        activeChanged: true,
+      },
+    });
+    expect((await w.paycards.list()).map((c) => [c.accountLabel, c.active])).toEqual([
+      ["Alice Demo ••0001", true],
+    ]);
+    await w.outbox.drain({ all: true });
+    expect(bank.server.ledger.paycards.paycard(bob.paycardId)?.status).toBe("revoked");
+    expect((await w.outbox.pending()).filter((i) => i.type === "ForgetPaycard")).toEqual([]);
+    // Nothing of Bob's credential is left in the Wallet.
+    const keys = (await w.db.getAllKeys("paycardStorage")).map(String);
+    expect(keys.some((k) => k.includes(bob.paycardId))).toBe(false);
+    expect((await w.handlers["history.page"]({})).items).toEqual(historyBefore);
+  });
+
+  it("a card removed while the bank is away is forgotten once it is back; re-adding it first cancels that", async () => {
+    bankAway = true;
+    const bob = await add(BOB, false);
+    await w.paycards.remove(bob.paycardId);
+    await w.outbox.drain({ all: true });
+    const waiting = (await w.outbox.pending()).filter((i) => i.type === "ForgetPaycard");
+    expect(waiting).toHaveLength(1);
+    expect(bank.server.ledger.paycards.paycard(bob.paycardId)?.status).toBe("active");
+
+    // Added again before the bank heard: the new credential must not be revoked by the old removal.
+    const again = await add(BOB, false);
+    expect(again.paycardId).toBe(bob.paycardId);
+    expect((await w.outbox.pending()).filter((i) => i.type === "ForgetPaycard")).toEqual([]);
+    bankAway = false;
+    await w.outbox.drain({ all: true });
+    const overview = await w.paycards.overview();
+    expect(overview.find((c) => c.paycardId === bob.paycardId)).toMatchObject({
+      status: "ready",
+      active: false,
+    });
+
+    // Removed again with the bank back: revoked.
+    bankAway = true;
+    await w.paycards.remove(bob.paycardId);
+    await w.outbox.drain({ all: true });
+    bankAway = false;
+    await w.outbox.drain({ all: true });
+    expect(bank.server.ledger.paycards.paycard(bob.paycardId)?.status).toBe("revoked");
+  });
+
+  it("removing the last card leaves none active, and a purchase is then no_paycard", async () => {
+    const [alice] = await w.paycards.list();
+    const removal = await w.paycards.remove(alice!.paycardId);
+    expect(removal).toMatchObject({ active: null, activeChanged: true });
+    expect(await w.paycards.list()).toEqual([]);
+    await expect(w.engine.startPurchase(shop.url, "article-1")).rejects.toMatchObject({ code: "no_paycard" });
+  });
+});
