@@ -12,8 +12,11 @@ import { type E2eNetwork, expect, type NetworkInfo, type WalletPages } from "./f
 export async function waitForWalletRegistered(wallet: WalletPages, network: NetworkInfo): Promise<string> {
   const popup = await wallet.open("popup");
   const walletId = popup.getByTestId("wallet-id");
-  await expect(walletId).toHaveText(/w_[0-9a-f]{32}/);
-  const id = ((await walletId.textContent()) ?? "").match(/w_[0-9a-f]{32}/)![0];
+  // The popup says "Connected to QuickPay" in words; the id itself is only in an attribute.
+  await expect(walletId).toHaveAttribute("data-registered", "true");
+  await expect(walletId).toHaveText("Connected to QuickPay");
+  const id = (await walletId.getAttribute("data-wallet-id")) ?? "";
+  expect(id).toMatch(/^w_[0-9a-f]{32}$/);
   const entry = await fetch(`${network.hostUrl}/v1/directory/${id}`);
   expect(entry.status).toBe(200);
   await popup.close();

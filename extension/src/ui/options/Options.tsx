@@ -47,12 +47,10 @@ export function Options() {
         <p className="wallet-line">
           <span className={registered ? "chip chip--ok" : "chip chip--progress"}>
             {registered ? "Ready" : "Setting up…"}
-          </span>{" "}
-          <span className="muted">Wallet</span>{" "}
-          <code data-testid="wallet-id" data-registered={registered ? "true" : "false"}>
-            {registered ? status?.walletId : "registering…"}
-          </code>
-          {status ? <span className="muted"> · network {status.hostUrl}</span> : null}
+          </span>
+          <span className="muted">
+            {registered ? "Your Wallet is connected to QuickPay." : "Your Wallet is connecting to QuickPay…"}
+          </span>
         </p>
         {error ? (
           <ErrorMessage error={error} testid="options-error">
@@ -65,6 +63,27 @@ export function Options() {
         <PaycardsSection />
 
         <HistorySection />
+
+        {/* For support: what a helpdesk may ask for, out of the shopper's way. */}
+        <details className="panel about-wallet" data-testid="about-wallet">
+          <summary>About this Wallet</summary>
+          <dl className="facts">
+            <dt>Wallet id</dt>
+            <dd>
+              <code data-testid="wallet-id" data-registered={registered ? "true" : "false"}>
+                {registered ? status?.walletId : "registering…"}
+              </code>
+            </dd>
+            {status ? (
+              <>
+                <dt>Network</dt>
+                <dd>
+                  <code>{status.hostUrl}</code>
+                </dd>
+              </>
+            ) : null}
+          </dl>
+        </details>
       </main>
     </div>
   );

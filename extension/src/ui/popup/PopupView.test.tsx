@@ -47,7 +47,10 @@ describe("the popup", () => {
     expect(html).toContain("$5.00 balance · $0.01 pending");
     expect(html).toContain('data-testid="order-item"');
     expect(html).toMatch(/href="options\.html#history"[^>]*data-testid="history-link"/);
-    expect(html).toContain(`>${status.walletId}</code>`);
+    // In words for the shopper; the id only in an attribute, never as text on screen.
+    expect(html).toContain(`data-wallet-id="${status.walletId}"`);
+    expect(html).toContain(">Connected to QuickPay<");
+    expect(html).not.toContain(`>${status.walletId}<`);
     expect(html).toContain('data-registered="true"');
   });
 
@@ -68,7 +71,9 @@ describe("the popup", () => {
     expect(empty).toContain('data-testid="no-paycard"');
     expect(empty).toContain('data-testid="history-empty"');
     expect(empty).not.toContain("history-link");
-    expect(empty).toMatch(/data-testid="wallet-id" data-registered="false"[^>]*>…</);
+    expect(empty).toMatch(
+      /data-testid="wallet-id" data-registered="false" data-wallet-id=""[^>]*>Setting up…</,
+    );
     const loading = renderToStaticMarkup(<PopupView {...props({ active: undefined, history: undefined })} />);
     expect(loading).toContain('aria-busy="true"');
   });

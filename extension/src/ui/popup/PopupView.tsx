@@ -131,17 +131,18 @@ export function PopupView(props: PopupViewProps) {
       </section>
 
       <footer className="footer">
-        <span className="footer-id">
-          Wallet{" "}
-          {/* The id is shown once the host has acknowledged Register Wallet, so its text means "registered". */}
-          <code
-            data-testid="wallet-id"
-            data-registered={registered ? "true" : "false"}
-            data-wallet-id={status?.walletId ?? ""}
-            title={status?.walletId ?? undefined}
-          >
-            {registered ? status?.walletId : "…"}
-          </code>
+        {/*
+          No hex id for the shopper to puzzle over: the line says whether the Wallet is connected.
+          The id (for support and tests) is in the options page's "About this Wallet" and in
+          data-wallet-id, set once the host acknowledged Register Wallet.
+        */}
+        <span
+          className="footer-id muted"
+          data-testid="wallet-id"
+          data-registered={registered ? "true" : "false"}
+          data-wallet-id={registered ? (status?.walletId ?? "") : ""}
+        >
+          {registered ? "Connected to QuickPay" : "Setting up…"}
         </span>
         {active ? (
           <button
