@@ -45,6 +45,8 @@ export const errorStatus = {
   not_a_vendor: 403,
   no_paycard: 409,
   wallet_locked: 423,
+  /** The Wallet's local password (lock, backup) did not match. */
+  wrong_password: 403,
   /** The purchase ended without a charge (the reason is in the message and `details.reason`). */
   not_charged: 409,
 } as const;

@@ -41,8 +41,12 @@ export const shopperWords = {
   not_a_vendor: "This site is not a registered QuickPay shop, so your Wallet will not pay here.",
   no_paycard: "Add a Paycard to your QuickPay Wallet first.",
   wallet_locked: "Unlock your QuickPay Wallet and try again.",
+  wrong_password: "That password is not right. Check it and try again.",
   not_charged: "The purchase did not go through. Nothing was charged.",
   no_wallet: "No QuickPay Wallet was found in this browser.",
+  // The page API's own codes (page-codes.ts) that differ from the Wallet's internal ones.
+  locked: "Your QuickPay Wallet is locked. Unlock it and try again.",
+  broker_unavailable: "Your bank is not available right now. Please try again in a moment.",
 } as const satisfies Record<string, string>;
 
 export type WordedCode = keyof typeof shopperWords;

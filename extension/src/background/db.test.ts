@@ -10,6 +10,7 @@ import { DB_VERSION, openWalletDb } from "./db";
 
 /** Every store of the current schema. */
 const ALL_STORES = [
+  "allowances",
   "confirmations",
   "inbox",
   "inboxState",
@@ -178,6 +179,47 @@ describe("openWalletDb", () => {
     const again = await openWalletDb(name);
     expect(await again.get("purchases", "p1")).toEqual(purchase);
     again.close();
+  });
+
+  it("upgrades a version-4 database: allowances are added, every schema-4 record stays", async () => {
+    const name = `db-upgrade-4-${Date.now()}`;
+    const v4 = await openDB(name, 4, {
+      upgrade(db) {
+        for (const store of ["keys", "meta", "inboxState"]) db.createObjectStore(store, { keyPath: "id" });
+        db.createObjectStore("paycards", { keyPath: "paycardId" });
+        db.createObjectStore("paycardStorage", { keyPath: "key" });
+        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
+        const purchases = db.createObjectStore("purchases", { keyPath: "id" });
+        purchases.createIndex("byCreatedAt", ["createdAt", "id"]);
+        purchases.createIndex("byState", "status");
+        purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
+        purchases.createIndex("byOrderDigest", "orderDigest");
+        const inbox = db.createObjectStore("inbox", { keyPath: "id" });
+        inbox.createIndex("bySeq", "seq");
+        inbox.createIndex("byUnread", "unread");
+        db.createObjectStore("confirmations", { keyPath: "key" });
+      },
+    });
+    const purchase = {
+      id: "p1",
+      status: "confirming",
+      vendorId: "v_1",
+      itemId: "article-1",
+      orderDigest: "e".repeat(64),
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
+    await v4.put("purchases", purchase);
+    const window = { key: "window", windowId: 7, openedAt: "2026-01-01T00:00:00.000Z" };
+    await v4.put("confirmations", window);
+    v4.close();
+
+    const db = await openWalletDb(name);
+    expect(db.version).toBe(DB_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(ALL_STORES);
+    expect(await db.get("purchases", "p1")).toEqual(purchase);
+    expect(await db.get("confirmations", "window")).toEqual(window);
+    expect(await db.getAll("allowances")).toEqual([]);
+    db.close();
   });
 
   it("creates every store on a fresh install", async () => {

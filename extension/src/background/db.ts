@@ -12,12 +12,15 @@ import {
 } from "@quickpay/protocol";
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames } from "idb";
 import type { PurchaseStatus } from "../shared/messages";
+import type { Sealed } from "./lock";
 
 export interface StoredKeyPair {
   id: "wallet";
   publicKey: string;
-  /** Never leaves the service worker: only signatures do. */
+  /** Never leaves the service worker: only signatures do. Empty while `sealed` holds it (lock.ts). */
   privateKey: string;
+  /** With a local password set: the private key, sealed under the Wallet's data key (lock.ts). */
+  sealed?: Sealed;
   createdAt: string;
 }
 
@@ -118,6 +121,11 @@ export interface StoredPurchase {
   /** The confirmation window that shows (or showed) it. */
   windowId?: number;
   /**
+   * Paid without a window, inside the shopper's allowance for this vendor and origin (schema 5): the
+   * allowance's key. Absent for purchases the shopper approved in the window.
+   */
+  allowanceKey?: string;
+  /**
    * Its place in the confirmation queue: taken when the page asked, before Get Order, so requests
    * are shown in the order they were made (`ConfirmQueue.arrival`). Absent before schema 4.
    */
@@ -204,6 +212,30 @@ export interface WalletDB extends DBSchema {
   inboxState: { key: string; value: InboxState };
   /** The confirmation window and the per-origin cool-downs after a decline (schema 4, confirm-queue.ts). */
   confirmations: { key: string; value: ConfirmRecord };
+  /** Per-vendor micropayment allowances (schema 5, allowances.ts), by `<vendorId> <origin>`. */
+  allowances: { key: string; value: StoredAllowance };
+}
+
+/** How often an allowance renews: each calendar day, week (from Monday) or month, in the shopper's time zone. */
+export type AllowancePeriod = "day" | "week" | "month";
+
+/**
+ * "Let this shop spend up to `limit` per `period` without asking" (allowances.ts). `spentMicros` is
+ * what was spent in the period that began at `periodStart`; a later period starts from zero.
+ */
+export interface StoredAllowance {
+  key: string;
+  vendorId: string;
+  origin: string;
+  vendorName: string;
+  /** Canonical money (normalizeMoney); compared as micro-units, never floats. */
+  limit: { currency: string; value: string };
+  period: AllowancePeriod;
+  /** The start of the period `spentMicros` counts (ISO). */
+  periodStart: string;
+  spentMicros: number;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /**
@@ -226,8 +258,9 @@ export const DB_NAME = "quickpay-wallet";
  * 3: purchases carry a payer salt (no new store or index: the upgrade only fills it in, see below).
  * 4: the inbox (`inbox`, `inboxState`) and `purchases.byOrderDigest`; the confirmation queue's
  *    `confirmations` (its window, cool-downs); nothing existing changes.
+ * 5: per-vendor allowances (`allowances`); purchases may carry `allowanceKey`; nothing existing changes.
  */
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 /**
  * Schema 3: every purchase not yet endorsed gets its payer salt, and every Inquiry Payment still in
@@ -298,6 +331,10 @@ export function openWalletDb(name = DB_NAME): Promise<WalletDatabase> {
       if (oldVersion < 4) {
         // The confirmation queue's window and cool-downs: short-lived, nothing to carry over.
         db.createObjectStore("confirmations", { keyPath: "key" });
+      }
+      if (oldVersion < 5) {
+        // Additive only: no allowance existed before, and no record of schema 4 changes.
+        db.createObjectStore("allowances", { keyPath: "key" });
       }
     },
   });

@@ -5,10 +5,13 @@
  */
 import { QuickPayError } from "@quickpay/protocol";
 import type { SenderInfo, WalletHandlers } from "../shared/messages";
+import type { Allowances } from "./allowances";
+import type { Backups } from "./backup";
 import type { ConfirmQueue } from "./confirm-queue";
 import type { WalletDatabase } from "./db";
 import { historyPage } from "./history";
 import type { Inbox } from "./inbox";
+import type { WalletLock } from "./lock";
 import type { Outbox } from "./outbox";
 import type { PaycardHost } from "./paycard-host";
 import type { PurchaseEngine } from "./purchase";
@@ -23,6 +26,9 @@ export interface HandlerDeps {
   paycards: PaycardHost;
   outbox: Outbox;
   inbox: Inbox;
+  lock: WalletLock;
+  backups: Backups;
+  allowances: Allowances;
   hostUrl: string;
   version: string;
   now: () => Date;
@@ -35,15 +41,23 @@ function originOf(sender: SenderInfo): string {
 }
 
 export function createHandlers(deps: HandlerDeps) {
-  const { db, engine, queue, receipts, paycards, outbox } = deps;
+  const { db, engine, queue, receipts, paycards, outbox, lock } = deps;
   return {
     "page.getInfo": async () => ({ name: "QuickPay Wallet", version: deps.version, walletId: null }),
     "page.startPay": async ({ itemId }, sender) => ({
       purchaseId: await engine.startPurchase(originOf(sender), itemId),
     }),
-    "page.awaitPay": async ({ purchaseId, after }, sender) =>
-      engine.awaitPurchase(purchaseId, originOf(sender), after),
-    "page.restore": async ({ itemId }, sender) => receipts.restore(originOf(sender), itemId),
+    // A locked Wallet opens its window (which asks to unlock first), but hands a page no goods and no
+    // receipt: a purchase's content reaches the page only while the Wallet is unlocked.
+    "page.awaitPay": async ({ purchaseId, after }, sender) => {
+      const outcome = await engine.awaitPurchase(purchaseId, originOf(sender), after);
+      if ("result" in outcome) await lock.requireUnlocked();
+      return outcome;
+    },
+    "page.restore": async ({ itemId }, sender) => {
+      await lock.requireUnlocked();
+      return receipts.restore(originOf(sender), itemId);
+    },
     "wallet.status": async () => {
       const meta = await db.get("meta", "wallet");
       return {
@@ -54,10 +68,13 @@ export function createHandlers(deps: HandlerDeps) {
       };
     },
     "confirm.get": async ({ id }) => engine.confirmation(id),
-    "confirm.decide": async ({ id, approve, paycardId, makeActive }) => {
+    "confirm.decide": async ({ id, approve, paycardId, makeActive, allowance }) => {
+      // Approving pays: never while locked (the window asks to unlock first; this is the backstop).
+      if (approve) await lock.requireUnlocked();
       await engine.decide(id, approve, {
         ...(paycardId === undefined ? {} : { paycardId }),
         ...(makeActive === undefined ? {} : { makeActive }),
+        ...(allowance === undefined ? {} : { allowance }),
       });
       return { ok: true as const };
     },
@@ -68,6 +85,7 @@ export function createHandlers(deps: HandlerDeps) {
       return { ok: true as const };
     },
     "confirm.useReceipt": async ({ id }) => {
+      await lock.requireUnlocked();
       await receipts.useReceipt(id);
       return { ok: true as const };
     },
@@ -87,6 +105,16 @@ export function createHandlers(deps: HandlerDeps) {
     "paycards.remove": async ({ paycardId }) => paycards.remove(paycardId),
     "paycards.balance": async () => paycards.balance(),
     "history.page": async ({ before, limit }) => historyPage(db, { before, limit }, deps.now().getTime()),
+    "allowances.list": async () => ({ allowances: await deps.allowances.list() }),
+    "allowances.update": async ({ key, limit, period }) =>
+      deps.allowances.update(key, {
+        ...(limit === undefined ? {} : { limit }),
+        ...(period === undefined ? {} : { period }),
+      }),
+    "allowances.revoke": async ({ key }) => {
+      await deps.allowances.revoke(key);
+      return { ok: true as const };
+    },
     "inbox.list": async () => deps.inbox.view(),
     "inbox.refresh": async () => {
       // What is stored still shows when the host cannot be reached; the popup says it could not check.
@@ -102,5 +130,33 @@ export function createHandlers(deps: HandlerDeps) {
     "inbox.markRead": async (params) => ({
       unread: await deps.inbox.markRead("all" in params ? "all" : params.ids),
     }),
+    "backup.export": async ({ password }) => deps.backups.export(password),
+    "backup.restore": async ({ text, password, replace }) =>
+      deps.backups.restore(text, password, { replace: replace === true }),
+    "lock.status": async () => lock.status(),
+    "lock.unlock": async ({ password }) => {
+      await lock.unlock(password);
+      return lock.status();
+    },
+    "lock.lock": async () => {
+      await lock.lock();
+      return lock.status();
+    },
+    "lock.setPassword": async ({ password, autoLockMinutes }) => {
+      await lock.setPassword(password, autoLockMinutes);
+      return lock.status();
+    },
+    "lock.changePassword": async ({ current, next }) => {
+      await lock.changePassword(current, next);
+      return lock.status();
+    },
+    "lock.removePassword": async ({ current }) => {
+      await lock.removePassword(current);
+      return lock.status();
+    },
+    "lock.setAutoLock": async ({ minutes }) => {
+      await lock.setAutoLock(minutes);
+      return lock.status();
+    },
   } satisfies WalletHandlers;
 }

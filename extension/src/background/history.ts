@@ -39,6 +39,7 @@ export function historyItem(p: StoredPurchase, now: number): HistoryItem {
     ...(deliveredAt === undefined ? {} : { deliveredAt }),
     ...(p.status === "delivered" ? { receiptUntil: receiptUntilView(p, now) } : {}),
     registered: p.registered,
+    ...(p.allowanceKey === undefined ? {} : { paidBy: "allowance" as const }),
   };
 }
 

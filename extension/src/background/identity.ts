@@ -4,6 +4,7 @@
  */
 import { generateKeyPair, newMessageId, playerIdFor, type Signer } from "@quickpay/protocol";
 import type { OutboxWriteTx, WalletDatabase, WalletMeta } from "./db";
+import type { WalletLock } from "./lock";
 import type { Outbox } from "./outbox";
 
 /**
@@ -38,10 +39,12 @@ export async function ensureWallet(
   return meta;
 }
 
-export async function walletSigner(db: WalletDatabase): Promise<Signer | undefined> {
+/** The wallet's signer; with a local password set, throws `wallet_locked` while the Wallet is locked. */
+export async function walletSigner(db: WalletDatabase, lock?: WalletLock): Promise<Signer | undefined> {
   const [keys, meta] = await Promise.all([db.get("keys", "wallet"), db.get("meta", "wallet")]);
   if (!keys || !meta) return undefined;
-  return { playerId: meta.walletId, privateKey: keys.privateKey };
+  const privateKey = lock ? await lock.privateKey(keys) : keys.privateKey;
+  return { playerId: meta.walletId, privateKey };
 }
 
 /** Called when the host acknowledges Register Wallet, in the outbox's acknowledging transaction. */

@@ -11,10 +11,12 @@
  * the worker are delivered; each listener then waits for the engine (`walletPromise`, `started`).
  */
 import { paycardModules } from "@quickpay/paycards";
-import browser, { type Runtime } from "webextension-polyfill";
+import { displayMoney } from "@quickpay/protocol";
+import browser, { type Runtime, type Storage } from "webextension-polyfill";
 import { HOST_URL, PAYCARD_CODE_HASHES, WALLET_VERSION } from "../shared/build-config";
 import { browserConfirmWindows } from "./confirm-windows";
-import { openWalletDb } from "./db";
+import { openWalletDb, type StoredPurchase } from "./db";
+import type { StorageArea } from "./lock";
 import { routeWalletMessage } from "./router";
 import { classifySender } from "./sender";
 import { createWallet, type Wallet } from "./wallet";
@@ -26,6 +28,8 @@ const OUTBOX_SWEEP_MINUTES = 1;
 /** Fetch Messages while idle (besides after each purchase and whenever the popup opens). */
 const INBOX_ALARM = "quickpay-inbox";
 const INBOX_POLL_MINUTES = 5;
+/** Locks a Wallet with a password once its idle time has run out (checked again on every message). */
+const AUTO_LOCK_ALARM = "quickpay-autolock";
 /** `chrome-extension://<id>` or, in Firefox, `moz-extension://<uuid>`: how the Wallet's pages are told apart. */
 const EXTENSION_ORIGIN = browser.runtime.getURL("").replace(/\/+$/, "");
 
@@ -37,9 +41,14 @@ const walletPromise: Promise<Wallet> = (async () => {
     modules: paycardModules,
     codeHashes: PAYCARD_CODE_HASHES,
     confirmWindows: browserConfirmWindows(),
+    // The local password's settings in storage.local; the unlocked key only in storage.session.
+    lockAreas: { local: storageArea(browser.storage.local), session: storageArea(browser.storage.session) },
     version: WALLET_VERSION,
     onUnreadChanged: (unread) => {
       void showUnread(unread).catch(logFailure("showing the unread count"));
+    },
+    onAllowancePaid: (purchase) => {
+      void showAllowancePaid(purchase).catch(logFailure("showing an allowance payment"));
     },
     onOutboxScheduled: (due) => {
       void armOutboxAlarm(due).catch(logFailure("arming the outbox alarm"));
@@ -50,6 +59,15 @@ const walletPromise: Promise<Wallet> = (async () => {
     },
   });
 })();
+
+/** A `browser.storage` area as the lock uses it (lock.ts). */
+function storageArea(area: Storage.StorageArea): StorageArea {
+  return {
+    get: async (key) => (await area.get(key))[key],
+    set: (key, value) => area.set({ [key]: value }),
+    remove: (key) => area.remove(key),
+  };
+}
 
 /** Arms the outbox alarm for the next due message (replacing the previous one). */
 async function armOutboxAlarm(due: number | undefined): Promise<void> {
@@ -64,6 +82,28 @@ async function showUnread(unread: number): Promise<void> {
   if (unread > 0) await browser.action.setBadgeBackgroundColor({ color: "#2251d1" });
   const words = unread === 0 ? "" : ` — ${unread} unread ${unread === 1 ? "message" : "messages"}`;
   await browser.action.setTitle({ title: `QuickPay Wallet${words}` });
+}
+
+/** How long the toolbar button shows a purchase paid inside an allowance (the Wallet's "toast"). */
+const ALLOWANCE_TOAST_MS = 4_000;
+
+/**
+ * A purchase paid with no window, inside the shop's allowance: the toolbar button says so for a few
+ * seconds (a green check on the badge, and its name for screen readers), then shows the inbox count
+ * again. The Wallet draws nothing into the page; the page's pay button shows its own progress.
+ */
+async function showAllowancePaid(purchase: StoredPurchase): Promise<void> {
+  const order = purchase.signedOrder.order;
+  await browser.action.setBadgeBackgroundColor({ color: "#11703a" });
+  await browser.action.setBadgeText({ text: "✓" });
+  await browser.action.setTitle({
+    title: `QuickPay Wallet — paid ${displayMoney(order.amount)} to ${purchase.vendor.name} from your allowance`,
+  });
+  setTimeout(() => {
+    void walletPromise
+      .then((wallet) => wallet.inbox.publishUnread())
+      .catch(logFailure("showing the unread count"));
+  }, ALLOWANCE_TOAST_MS);
 }
 
 async function scheduleOutbox(wallet: Wallet): Promise<void> {
@@ -102,6 +142,13 @@ void browser.alarms
   })
   .catch(logFailure("arming the inbox alarm"));
 
+void browser.alarms
+  .get(AUTO_LOCK_ALARM)
+  .then(async (alarm) => {
+    if (!alarm) await browser.alarms.create(AUTO_LOCK_ALARM, { periodInMinutes: 1 });
+  })
+  .catch(logFailure("arming the auto-lock alarm"));
+
 /** Reads the host mailbox now: on the inbox alarm and when the browser starts (not on every worker start). */
 function fetchInbox(): void {
   void started
@@ -133,6 +180,8 @@ browser.runtime.onStartup.addListener(() => {
 browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name.startsWith(OUTBOX_ALARM)) void started.then(drainAndSchedule).catch(logFailure("outbox"));
   if (alarm.name === INBOX_ALARM) fetchInbox();
+  if (alarm.name === AUTO_LOCK_ALARM)
+    void walletPromise.then((w) => w.lock.checkIdle()).catch(logFailure("auto-lock"));
 });
 
 browser.windows.onRemoved.addListener((windowId) => {
@@ -147,6 +196,10 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
   return (async () => {
     const wallet = await walletPromise;
     await started;
+    // The shopper using a Wallet page counts as activity (a vendor page's messages never do); an
+    // idle time that ran out locks first, so this very message already sees the Wallet locked.
+    if (info.kind === "ui") await wallet.lock.touch();
+    else await wallet.lock.checkIdle();
     const reply = await routeWalletMessage(wallet.handlers, message, info);
     // A message may have queued something (an approval, Register Order); make sure the alarm will
     // wake a stopped worker for it (not awaited: the reply does not wait for the alarm).

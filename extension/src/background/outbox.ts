@@ -52,11 +52,14 @@ export function retryPolicyFor(item: Pick<OutboxItem, "type">): RetryPolicy {
 /**
  * Which failures are worth another attempt: the protocol's `isRetryable` ("not now" codes and
  * failures with no answer at all), plus the Wallet's own: before Register Wallet is acknowledged
- * the host and the brokers do not know this wallet yet (`unknown_player`, `not_registered`).
+ * the host and the brokers do not know this wallet yet (`unknown_player`, `not_registered`); and a
+ * Wallet locked meanwhile (`wallet_locked`: nothing was sent, the key was not there to sign it).
  */
 export function retryableFor(item: Pick<OutboxItem, "type">, error: unknown): boolean {
   if (isRetryable(error)) return true;
   const code = (error as QuickPayError).code;
+  // The Wallet locked itself (idle) while this was queued: it goes once the shopper unlocks (lock.ts).
+  if (code === "wallet_locked") return true;
   switch (item.type) {
     case "RegisterWallet":
     case "RegisterOrder":

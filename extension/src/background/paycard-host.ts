@@ -18,6 +18,7 @@ import type {
 import { activate, addCard, removeCard, requireActive } from "./active-paycard";
 import { verifyModuleCertificate } from "./checks";
 import type { OutboxItem, StoredPaycard, WalletDatabase } from "./db";
+import type { WalletLock } from "./lock";
 import { newOutboxItem } from "./outbox-store";
 
 /** How long the Wallet keeps telling a broker about a removed Paycard before it gives up. */
@@ -44,18 +45,26 @@ export interface PaycardHostDeps {
   registered: () => Promise<boolean>;
   fetch?: FetchLike;
   now?: () => Date;
+  /** The local password (lock.ts): module storage is sealed at this boundary when one is set. */
+  lock?: WalletLock;
   /** Something was queued in the outbox (a removed Paycard's Forget Paycard): send it soon. */
   onQueued?: () => void;
 }
 
-export function moduleStorage(db: WalletDatabase, moduleId: string): PaycardStorage {
+/**
+ * A module's own storage. With a local password set (`lock`), values are stored sealed and opened on
+ * reading; while the Wallet is locked both throw `wallet_locked`. The module sees no difference.
+ */
+export function moduleStorage(db: WalletDatabase, moduleId: string, lock?: WalletLock): PaycardStorage {
   const k = (key: string) => `${moduleId}/${key}`;
   return {
     async get(key) {
-      return (await db.get("paycardStorage", k(key)))?.value;
+      const stored = (await db.get("paycardStorage", k(key)))?.value;
+      return stored === undefined || !lock ? stored : lock.readStorage(k(key), stored);
     },
     async set(key, value: Json) {
-      await db.put("paycardStorage", { key: k(key), value });
+      const stored = lock ? await lock.writeStorage(k(key), value) : value;
+      await db.put("paycardStorage", { key: k(key), value: stored });
     },
     async delete(key) {
       await db.delete("paycardStorage", k(key));
@@ -90,7 +99,7 @@ export class PaycardHost {
       broker,
       signEnvelope: (type, body, options) => signEnvelope(signer, type, body, { id: options?.id }),
       fetch: this.deps.fetch ?? ((input, init) => fetch(input, init)),
-      storage: moduleStorage(this.deps.db, module.description.moduleId),
+      storage: moduleStorage(this.deps.db, module.description.moduleId, this.deps.lock),
     };
   }
 

@@ -18,7 +18,8 @@ import {
   QuickPayError,
   sendMessage,
 } from "@quickpay/protocol";
-import type { ConfirmationView } from "../shared/messages";
+import type { AllowancePeriod, ConfirmationView } from "../shared/messages";
+import { type Allowances, checkedLimit } from "./allowances";
 import { verifyOrder } from "./checks";
 import type { ConfirmQueue } from "./confirm-queue";
 import type { StoredPurchase, WalletDatabase } from "./db";
@@ -42,6 +43,12 @@ export interface PurchaseDeps {
   /** The one confirmation window and its queue. */
   queue: ConfirmQueue;
   awaitPollMs?: number;
+  /** Per-vendor allowances: a micro order inside one is paid with no window. */
+  allowances?: Allowances;
+  /** Hears each purchase paid inside an allowance (the Wallet's toast: badge and title). */
+  onAllowancePaid?: (p: StoredPurchase) => void;
+  /** Whether the Wallet is locked: then no allowance pays (the window asks to unlock first). */
+  locked?: () => Promise<boolean>;
 }
 
 export type AwaitOutcome = { result: PayResult } | { progress: PayProgress };
@@ -103,6 +110,21 @@ export class PurchaseEngine {
       createdAt: at,
       updatedAt: this.now().toISOString(),
     };
+    // Inside the shopper's allowance for this vendor and origin: paid at once, no window. The check
+    // and the spend are one transaction (allowances.ts); anything that does not fit asks as usual.
+    // Never for an item this Wallet holds a good receipt for: the window offers the free copy instead
+    // of an allowance paying for it a second time.
+    // Nor while the Wallet is locked: the window asks to unlock before anything is paid.
+    const askAnyway =
+      !this.deps.allowances ||
+      (await this.deps.locked?.()) === true ||
+      (await this.deps.purchases.goodReceipts(vendor.id, itemId, asked.getTime())).length > 0;
+    if (!askAnyway && (await this.deps.allowances?.autoPay(purchase))) {
+      this.deps.purchases.notify(purchase.id);
+      this.deps.outbox.kick();
+      this.deps.onAllowancePaid?.(purchase);
+      return purchase.id;
+    }
     // Stored and shown in the queue's turn: never a second window (confirm-queue.ts).
     await this.deps.queue.enqueue(purchase);
     return purchase.id;
@@ -169,7 +191,12 @@ export class PurchaseEngine {
       (r) => r.id !== p.id,
     );
     const cards = await this.deps.paycards.list();
+    const allowances = this.deps.allowances;
+    const allowance = allowances
+      ? { offer: p.signedOrder.order.kind === "micro", current: await allowances.forPurchase(p) }
+      : undefined;
     return {
+      ...(allowance ? { allowance } : {}),
       id: p.id,
       paycardId: p.paycardId,
       paycards: cards,
@@ -200,9 +227,24 @@ export class PurchaseEngine {
   async decide(
     purchaseId: string,
     approve: boolean,
-    choice: { paycardId?: string; makeActive?: boolean } = {},
+    choice: {
+      paycardId?: string;
+      makeActive?: boolean;
+      /** "Don't ask again on this shop": set its allowance with this approval. */
+      allowance?: { limit: { currency: string; value: string }; period: AllowancePeriod };
+    } = {},
   ): Promise<void> {
     const { db, purchases } = this.deps;
+    if (approve && choice.allowance) {
+      // Refused before anything is paid: a bad limit must not leave a paid purchase without its allowance.
+      const p = await purchases.get(purchaseId);
+      if (!this.deps.allowances || p.signedOrder.order.kind !== "micro") {
+        throw new QuickPayError("invalid_request", "allowances are for micropayments only");
+      }
+      if (checkedLimit(choice.allowance.limit).currency !== p.signedOrder.order.amount.currency) {
+        throw new QuickPayError("invalid_request", "the allowance is not in the shop's currency");
+      }
+    }
     if (!approve) {
       await purchases.get(purchaseId);
       await this.deps.queue.decline(purchaseId);
@@ -245,6 +287,9 @@ export class PurchaseEngine {
     this.deps.outbox.kick();
     if (choice.makeActive && choice.paycardId !== undefined) {
       await this.deps.paycards.setActive(choice.paycardId);
+    }
+    if (choice.allowance && this.deps.allowances) {
+      await this.deps.allowances.setFromPurchase(p, choice.allowance.limit, choice.allowance.period);
     }
   }
 

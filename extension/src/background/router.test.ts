@@ -4,6 +4,7 @@ import type { WalletHandlers } from "../shared/messages";
 import { routeWalletMessage } from "./router";
 
 const calls: string[] = [];
+const lockStatus = { enabled: false, locked: false, autoLockMinutes: 15 };
 const handlers = {
   "page.getInfo": async () => ({ name: "QuickPay Wallet", version: "0.1.0", walletId: null }),
   "page.startPay": async ({ itemId }) => {
@@ -50,6 +51,28 @@ const handlers = {
   "inbox.list": async () => ({ messages: [], unread: 0, checkedAt: null }),
   "inbox.refresh": async () => ({ messages: [], unread: 0, checkedAt: null }),
   "inbox.markRead": async () => ({ unread: 0 }),
+  "allowances.list": async () => ({ allowances: [] }),
+  "allowances.update": async () => {
+    calls.push("allowances.update");
+    throw new Error("not in this test");
+  },
+  "allowances.revoke": async () => {
+    calls.push("allowances.revoke");
+    return { ok: true as const };
+  },
+  "lock.status": async () => lockStatus,
+  "lock.unlock": async () => lockStatus,
+  "lock.lock": async () => lockStatus,
+  "lock.setPassword": async () => lockStatus,
+  "lock.changePassword": async () => lockStatus,
+  "lock.removePassword": async () => lockStatus,
+  "lock.setAutoLock": async () => lockStatus,
+  "backup.export": async () => {
+    throw new Error("not in this test");
+  },
+  "backup.restore": async () => {
+    throw new Error("not in this test");
+  },
 } satisfies WalletHandlers;
 
 const page = { kind: "page" as const, origin: "http://127.0.0.1:9" };

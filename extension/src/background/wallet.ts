@@ -7,11 +7,14 @@
 import type { PaycardModule } from "@quickpay/paycards";
 import type { FetchLike, ResenderLogger } from "@quickpay/protocol";
 import { DirectoryClient } from "@quickpay/protocol";
+import { Allowances } from "./allowances";
+import { Backups } from "./backup";
 import { ConfirmQueue, type ConfirmWindows } from "./confirm-queue";
-import type { WalletDatabase } from "./db";
+import type { StoredPurchase, WalletDatabase } from "./db";
 import { createHandlers } from "./handlers";
 import { ensureWallet, markRegistered, walletSigner } from "./identity";
 import { Inbox } from "./inbox";
+import { memoryArea, type StorageArea, WalletLock } from "./lock";
 import { hostSender, Outbox } from "./outbox";
 import { PaycardHost } from "./paycard-host";
 import { PurchaseEngine } from "./purchase";
@@ -41,6 +44,13 @@ export interface WalletConfig {
   awaitPollMs?: number;
   /** Hears the inbox's unread count whenever it may have changed (the toolbar badge). */
   onUnreadChanged?: (unread: number) => void;
+  /** Hears each purchase paid inside an allowance, with no window (the service worker's toast). */
+  onAllowancePaid?: (purchase: StoredPurchase) => void;
+  /**
+   * Where the local password's settings and the unlocked key live: `chrome.storage.local` and
+   * `chrome.storage.session` in the browser (index.ts); in memory when omitted (tests).
+   */
+  lockAreas?: { local: StorageArea; session: StorageArea };
 }
 
 /** Acknowledged outbox messages older than this are forgotten on start (purchases are the history: kept). */
@@ -56,7 +66,15 @@ export function createWallet(config: WalletConfig) {
     now: () => now().getTime(),
     ...fetchOption,
   });
-  const signer = () => walletSigner(db);
+  const lock = new WalletLock({
+    db,
+    local: config.lockAreas?.local ?? memoryArea(),
+    session: config.lockAreas?.session ?? memoryArea(),
+    now: () => now().getTime(),
+    // What waited for the key (signed host messages, Inquiry Payment) goes now.
+    onUnlocked: () => outbox.kick(),
+  });
+  const signer = () => walletSigner(db, lock);
   const purchases = new Purchases(db, now);
   const paycards = new PaycardHost({
     db,
@@ -64,6 +82,7 @@ export function createWallet(config: WalletConfig) {
     modules: config.modules,
     codeHashes: config.codeHashes,
     signer,
+    lock,
     registered: async () => (await db.get("meta", "wallet"))?.registered ?? false,
     fetch: config.fetch,
     now,
@@ -117,8 +136,12 @@ export function createWallet(config: WalletConfig) {
     now,
     ...(config.confirmCooldownMs !== undefined ? { cooldownMs: config.confirmCooldownMs } : {}),
   });
+  const allowances = new Allowances(db, now);
   const engine = new PurchaseEngine({
     db,
+    allowances,
+    ...(config.onAllowancePaid ? { onAllowancePaid: config.onAllowancePaid } : {}),
+    locked: () => lock.isLocked(),
     purchases,
     directory,
     paycards,
@@ -129,6 +152,16 @@ export function createWallet(config: WalletConfig) {
     ...(config.awaitPollMs !== undefined ? { awaitPollMs: config.awaitPollMs } : {}),
   });
   const receipts = new Receipts({ purchases, directory, now, ...fetchOption });
+  const backups = new Backups({
+    db,
+    lock,
+    now,
+    // The restored Wallet's outbox and inbox: send what it had queued, show its unread count.
+    onRestored: () => {
+      outbox.kick();
+      void inbox.publishUnread().catch(() => undefined);
+    },
+  });
   const handlers = createHandlers({
     db,
     engine,
@@ -137,6 +170,9 @@ export function createWallet(config: WalletConfig) {
     paycards,
     outbox,
     inbox,
+    lock,
+    backups,
+    allowances,
     hostUrl: config.hostUrl,
     version: config.version ?? "0.1.0",
     now,
@@ -152,6 +188,8 @@ export function createWallet(config: WalletConfig) {
     queue,
     receipts,
     inbox,
+    lock,
+    allowances,
     handlers,
     /**
      * Every service-worker start: first-run setup, forgotten acknowledgements, orphaned confirmation

@@ -7,10 +7,15 @@
 import {
   PAGE_TO_WALLET,
   PageEnvelope,
+  type PageError,
+  type PageMethodName,
+  type PageParams,
   PageRequest,
+  type PageResults,
   type PayProgress,
   type PayResult,
   QuickPayError,
+  toPageErrorCode,
   WALLET_TO_PAGE,
   type WalletInfo,
   wordsFor,
@@ -34,6 +39,21 @@ export interface WalletPort {
  */
 const AWAIT_RETRIES = 5;
 
+type PageHandlers = {
+  [M in PageMethodName]: (
+    params: PageParams<M>,
+    wallet: WalletPort,
+    onProgress: (progress: PayProgress) => void,
+  ) => Promise<PageResults[M]>;
+};
+
+/** One handler per page method: a method added to `pageMethods` without one here does not compile. */
+const pageHandlers = {
+  getInfo: (_params, wallet) => wallet.getInfo(),
+  restore: ({ itemId }, wallet) => wallet.restore(itemId),
+  pay: ({ itemId }, wallet, onProgress) => payThroughWorker(itemId, wallet, onProgress),
+} satisfies PageHandlers;
+
 export async function handlePageRequest(
   raw: unknown,
   wallet: WalletPort,
@@ -45,10 +65,21 @@ export async function handlePageRequest(
       technical: `bad request: ${parsed.error.issues[0]?.message ?? "invalid"}`,
     });
   }
-  const request = parsed.data;
-  if (request.method === "getInfo") return wallet.getInfo();
-  if (request.method === "restore") return wallet.restore(request.params.itemId);
-  const { purchaseId } = await wallet.startPay(request.params.itemId);
+  const { method, params } = parsed.data;
+  const handler = pageHandlers[method] as (
+    p: unknown,
+    w: WalletPort,
+    o: (progress: PayProgress) => void,
+  ) => Promise<unknown>;
+  return handler(params, wallet, onProgress);
+}
+
+async function payThroughWorker(
+  itemId: string,
+  wallet: WalletPort,
+  onProgress: (progress: PayProgress) => void,
+): Promise<PayResult> {
+  const { purchaseId } = await wallet.startPay(itemId);
   let after: PayProgress["state"] | undefined;
   for (let unanswered = 0; ; ) {
     let answer: Awaited<ReturnType<WalletPort["awaitPay"]>>;
@@ -67,10 +98,18 @@ export async function handlePageRequest(
   }
 }
 
-/** What the page reads for a failure: the Wallet's own words arrive as the message already. */
-function forPage(error: unknown): { code: string; message: string } {
-  if (error instanceof QuickPayError) return { code: error.code, message: error.message };
-  return { code: "internal", message: wordsFor("internal") };
+/** The longest message a page is given (the Wallet's sentences are far shorter). */
+const MAX_PAGE_MESSAGE = 500;
+
+/**
+ * What the page reads for a failure: the page API's code for it (`toPageErrorCode`, the one mapping)
+ * and the shopper's words. The service worker already put the words in `message` for page messages
+ * (router.ts `pageErrorBody`); technical details never leave the Wallet.
+ */
+export function forPage(error: unknown): PageError {
+  if (!(error instanceof QuickPayError)) return { code: "internal", message: wordsFor("internal") };
+  const words = error.message.trim() ? error.message.slice(0, MAX_PAGE_MESSAGE) : wordsFor(error.code);
+  return { code: toPageErrorCode(error.code), message: words };
 }
 
 export function installBridge(win: Window, wallet: WalletPort): void {

@@ -5,15 +5,21 @@
  * `quickpay:progress` events while it is open, and `restore` answers with the goods or null.
  */
 import {
+  type PageErrorCode,
   type PayProgressEvent,
   type PayResult,
   PROGRESS_EVENT,
+  pageErrorCodes,
+  QUICKPAY_WALLET_RDNS,
   QuickPayError,
   type QuickPayProvider,
   WALLET_TO_PAGE,
+  type WalletAnnouncement,
+  wordsFor,
 } from "@quickpay/protocol";
 import { describe, expect, it } from "vitest";
 import { installBridge, type WalletPort } from "../content/bridge";
+import { QUICKPAY_ICON_DATA_URI } from "./icon";
 import { installProvider } from "./provider";
 
 /** Just enough of `window` for both scripts: events, postMessage to itself, <html>, crypto. */
@@ -74,16 +80,36 @@ function progressEvents(win: Window): PayProgressEvent[] {
 describe("window.quickpay through the content-script bridge", () => {
   it("defines window.quickpay, announces it, and answers discovery requests", () => {
     const win = fakeWindow();
-    const announced: unknown[] = [];
+    const announced: WalletAnnouncement[] = [];
     win.addEventListener("quickpay:announceProvider", (e) => announced.push((e as CustomEvent).detail));
     const provider = installProvider(win);
     expect(win.quickpay).toBe(provider);
     expect(provider.isQuickPay).toBe(true);
-    expect(provider.info.uuid).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-    );
+    expect(provider.info).toEqual({
+      uuid: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      name: "QuickPay Wallet",
+      icon: QUICKPAY_ICON_DATA_URI,
+      rdns: QUICKPAY_WALLET_RDNS,
+    });
     win.dispatchEvent(new Event("quickpay:requestProvider"));
-    expect(announced).toEqual([provider, provider]);
+    // EIP-6963: `{ info, provider }`, the same frozen detail each time.
+    expect(announced).toHaveLength(2);
+    expect(announced[0]).toBe(announced[1]);
+    expect(announced[0]).toEqual({ info: provider.info, provider });
+    expect(Object.isFrozen(announced[0])).toBe(true);
+  });
+
+  it("coexists with a second wallet: keeps the first window.quickpay, still announces itself", () => {
+    const win = fakeWindow();
+    const announced: WalletAnnouncement[] = [];
+    win.addEventListener("quickpay:announceProvider", (e) => announced.push((e as CustomEvent).detail));
+    const first = installProvider(win);
+    const second = installProvider(win);
+    expect(win.quickpay).toBe(first);
+    announced.length = 0;
+    win.dispatchEvent(new Event("quickpay:requestProvider"));
+    expect(announced.map((a) => a.provider)).toEqual([first, second]);
+    expect(new Set(announced.map((a) => a.info.uuid)).size).toBe(2);
   });
 
   it("a request made before the bridge loaded waits for it, then gets the answer", async () => {
@@ -103,8 +129,49 @@ describe("window.quickpay through the content-script bridge", () => {
       code: "not_a_vendor",
       message: "not a vendor",
     });
+    // A malformed request is the page's own mistake: `internal`, with words, and nothing else.
     const bad = provider.request({ method: "pay", params: { itemId: "no spaces" } } as never);
-    await expect(bad).rejects.toMatchObject({ code: "invalid_request" });
+    await expect(bad).rejects.toMatchObject({ code: "internal", message: wordsFor("invalid_request") });
+    await expect(bad).rejects.toBeInstanceOf(Error);
+  });
+
+  it("maps the Wallet's internal codes onto the page's set and never passes on technical detail", async () => {
+    const win = fakeWindow();
+    const failing = (error: Error): WalletPort => ({ ...port, startPay: async () => Promise.reject(error) });
+    const cases: Array<[Error, PageErrorCode, string]> = [
+      [new QuickPayError("wallet_locked", wordsFor("wallet_locked")), "locked", wordsFor("wallet_locked")],
+      [
+        new QuickPayError("broker_unreachable", wordsFor("broker_unreachable")),
+        "broker_unavailable",
+        wordsFor("broker_unreachable"),
+      ],
+      [
+        new QuickPayError("vendor_unreachable", wordsFor("vendor_unreachable")),
+        "internal",
+        wordsFor("vendor_unreachable"),
+      ],
+      [new TypeError("secret stack at chrome-extension://abc/x.js:1"), "internal", wordsFor("internal")],
+    ];
+    for (const [error, code, message] of cases) {
+      const w = fakeWindow();
+      installBridge(w, failing(error));
+      const provider = installProvider(w);
+      const rejected = await provider.request({ method: "pay", params: { itemId: "a-1" } }).catch((e) => e);
+      expect(rejected).toMatchObject({ code, message });
+      expect(pageErrorCodes).toContain(rejected.code);
+    }
+    // A reply with a code outside the set (say, forged by a page script) still reads as one of the set.
+    win.document.documentElement.setAttribute("data-quickpay-bridge", "");
+    win.addEventListener("message", (e) => {
+      const data = (e as MessageEvent).data as { channel?: string; requestId?: string };
+      if (data.channel !== "quickpay:page-request") return;
+      win.postMessage(
+        { channel: WALLET_TO_PAGE, requestId: data.requestId, error: { code: "db_corrupt", message: "m" } },
+        "*",
+      );
+    });
+    const provider = installProvider(win);
+    await expect(provider.request({ method: "getInfo" })).rejects.toMatchObject({ code: "internal" });
   });
 
   it("tells the page a pay request's progress while it is open, naming the item", async () => {
@@ -112,9 +179,17 @@ describe("window.quickpay through the content-script bridge", () => {
     installBridge(win, port);
     const provider = installProvider(win);
     const seen = progressEvents(win);
+    const heard: PayProgressEvent[] = [];
+    const dropped: PayProgressEvent[] = [];
+    provider.on("progress", (p) => heard.push(p));
+    const drop = (p: PayProgressEvent) => dropped.push(p);
+    provider.on("progress", drop);
+    provider.removeListener("progress", drop);
     await expect(provider.request({ method: "pay", params: { itemId: "article-1" } })).resolves.toEqual(
       delivered,
     );
+    expect(heard).toEqual(seen);
+    expect(dropped).toEqual([]);
     expect(seen).toEqual([
       { itemId: "article-1", state: "confirming", message: "Confirm it in your Wallet." },
       { itemId: "article-1", state: "waiting_for_shop", message: "Paid, waiting for the shop." },

@@ -5,16 +5,7 @@
  * `WalletHandlers`, so a message without a handler (or a handler for an unknown message) is a compile
  * error; params are parsed on arrival and results on return.
  */
-import {
-  ItemId,
-  MessageId,
-  MoneySchema,
-  PayProgress,
-  PayResult,
-  Question,
-  Timestamp,
-  WalletInfo,
-} from "@quickpay/protocol";
+import { MessageId, MoneySchema, PayProgress, pageMethods, Question, Timestamp } from "@quickpay/protocol";
 import { z } from "zod";
 
 /** Who may send a message: a vendor page (through the content script) or one of the Wallet's own pages. */
@@ -97,6 +88,8 @@ export const HistoryItem = z
       .optional(),
     /** The host acknowledged this wallet's Register Order. */
     registered: z.boolean(),
+    /** Paid without a window, inside the shopper's allowance for this shop. */
+    paidBy: z.literal("allowance").optional(),
   })
   .strict();
 export type HistoryItem = z.infer<typeof HistoryItem>;
@@ -112,6 +105,28 @@ export type HistoryPage = z.infer<typeof HistoryPage>;
 
 /** How many history rows one page holds unless asked otherwise. */
 export const HISTORY_PAGE_SIZE = 25;
+
+/** How often an allowance renews (calendar periods in the shopper's time zone). */
+export const AllowancePeriod = z.enum(["day", "week", "month"]);
+export type AllowancePeriod = z.infer<typeof AllowancePeriod>;
+
+/** One per-vendor allowance as the popup, the options page and the confirmation window show it. */
+export const AllowanceView = z
+  .object({
+    key: z.string(),
+    vendorId: z.string(),
+    origin: z.string(),
+    vendorName: z.string(),
+    limit: MoneySchema,
+    period: AllowancePeriod,
+    /** Spent in the current period, and what is left of it. */
+    spent: MoneySchema,
+    left: MoneySchema,
+    /** When the current period ends and the allowance is whole again. */
+    renewsAt: Timestamp,
+  })
+  .strict();
+export type AllowanceView = z.infer<typeof AllowanceView>;
 
 export const ConfirmationView = z
   .object({
@@ -142,6 +157,11 @@ export const ConfirmationView = z
       })
       .strict()
       .nullable(),
+    /**
+     * Whether the window may offer "Don't ask again on this shop" (micro orders only), and the
+     * allowance this shop has already (this request did not fit in it). Absent: no offer.
+     */
+    allowance: z.object({ offer: z.boolean(), current: AllowanceView.nullable() }).strict().optional(),
   })
   .strict();
 export type ConfirmationView = z.infer<typeof ConfirmationView>;
@@ -234,13 +254,35 @@ export const InboxView = z
   .strict();
 export type InboxView = z.infer<typeof InboxView>;
 
+/** The local password (lock.ts): whether one is set, whether the Wallet is locked now, the idle time. */
+export const LockStatusView = z
+  .object({ enabled: z.boolean(), locked: z.boolean(), autoLockMinutes: z.number().int() })
+  .strict();
+export type LockStatusView = z.infer<typeof LockStatusView>;
+
+const Password = z.string().max(200);
+export const BackupSummary = z
+  .object({ paycards: z.number().int(), purchases: z.number().int(), createdAt: Timestamp })
+  .strict();
+export type BackupSummary = z.infer<typeof BackupSummary>;
+const AutoLockMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 60);
+
+/*
+ * The page-callable messages carry the page API's own schemas (protocol/src/page-api.ts
+ * `pageMethods`): the content script relays `getInfo` and `restore` as they are and splits `pay`
+ * into `page.startPay` + `page.awaitPay` (so no runtime message stays open while the shopper thinks).
+ */
 export const walletProtocol = {
   /** Page: name and version of the Wallet. Never the wallet id (vendors must not learn who pays). */
-  "page.getInfo": { from: "page", params: Empty, result: WalletInfo },
+  "page.getInfo": { from: "page", params: Empty, result: pageMethods.getInfo.result },
   /** Page: Get Order + checks + open the confirmation window; answers with the purchase id at once. */
   "page.startPay": {
     from: "page",
-    params: z.object({ itemId: ItemId }).strict(),
+    params: pageMethods.pay.params,
     result: z.object({ purchaseId: PurchaseId }).strict(),
   },
   /**
@@ -252,14 +294,13 @@ export const walletProtocol = {
   "page.awaitPay": {
     from: "page",
     params: z.object({ purchaseId: PurchaseId, after: PayProgress.shape.state.optional() }).strict(),
-    result: z.union([z.object({ result: PayResult }).strict(), z.object({ progress: PayProgress }).strict()]),
+    result: z.union([
+      z.object({ result: pageMethods.pay.result }).strict(),
+      z.object({ progress: PayProgress }).strict(),
+    ]),
   },
   /** Page: re-present a good receipt for this item at this page's vendor; null when there is none. */
-  "page.restore": {
-    from: "page",
-    params: z.object({ itemId: ItemId }).strict(),
-    result: PayResult.nullable(),
-  },
+  "page.restore": { from: "page", params: pageMethods.restore.params, result: pageMethods.restore.result },
   "wallet.status": { from: "ui", params: Empty, result: WalletStatus },
   "confirm.get": { from: "ui", params: z.object({ id: PurchaseId }).strict(), result: ConfirmationView },
   /**
@@ -274,6 +315,11 @@ export const walletProtocol = {
         approve: z.boolean(),
         paycardId: z.string().max(80).optional(),
         makeActive: z.boolean().optional(),
+        /**
+         * "Don't ask again on this shop: up to `limit` per `period`": approving also sets this shop's
+         * allowance (its vendor and origin are the purchase's, never the message's).
+         */
+        allowance: z.object({ limit: MoneySchema, period: AllowancePeriod }).strict().optional(),
       })
       .strict(),
     result: Ok,
@@ -356,6 +402,22 @@ export const walletProtocol = {
       .strict(),
     result: HistoryPage,
   },
+  /** Every allowance with what is left of it this period (Wallet pages only, like every allowance message). */
+  "allowances.list": {
+    from: "ui",
+    params: Empty,
+    result: z.object({ allowances: z.array(AllowanceView) }).strict(),
+  },
+  /** The options page's edit of an allowance: its limit or period. Never callable by a page. */
+  "allowances.update": {
+    from: "ui",
+    params: z
+      .object({ key: z.string().max(400), limit: MoneySchema.optional(), period: AllowancePeriod.optional() })
+      .strict(),
+    result: AllowanceView,
+  },
+  /** Revoke: the shop asks again every time. */
+  "allowances.revoke": { from: "ui", params: z.object({ key: z.string().max(400) }).strict(), result: Ok },
   /** The inbox, newest first (at most 50 messages) with the unread count. */
   "inbox.list": { from: "ui", params: Empty, result: InboxView },
   /** Fetch Messages from the host now (the popup opened); the same view afterwards. */
@@ -368,6 +430,53 @@ export const walletProtocol = {
       z.object({ all: z.literal(true) }).strict(),
     ]),
     result: z.object({ unread: z.number().int() }).strict(),
+  },
+  /**
+   * The whole Wallet (keys, Paycards and their credentials, receipts, history, every other store)
+   * as a backup file's text, encrypted under `password` (backup.ts). Refused while locked.
+   */
+  "backup.export": {
+    from: "ui",
+    params: z.object({ password: Password }).strict(),
+    result: z.object({ fileName: z.string(), text: z.string(), summary: BackupSummary }).strict(),
+  },
+  /**
+   * Restores a backup file into this Wallet. A Wallet that already has Paycards is refused
+   * (`conflict`) unless `replace` — the shopper confirmed.
+   */
+  "backup.restore": {
+    from: "ui",
+    params: z
+      .object({ text: z.string().max(200_000_000), password: Password, replace: z.boolean().optional() })
+      .strict(),
+    result: BackupSummary,
+  },
+  /** The local password: set, locked, idle minutes before it locks by itself. */
+  "lock.status": { from: "ui", params: Empty, result: LockStatusView },
+  /** Unlocks with the password (refused with words when it is wrong). */
+  "lock.unlock": { from: "ui", params: z.object({ password: Password }).strict(), result: LockStatusView },
+  "lock.lock": { from: "ui", params: Empty, result: LockStatusView },
+  /** Sets the first password; the key and Paycard credentials are stored encrypted from then on. */
+  "lock.setPassword": {
+    from: "ui",
+    params: z.object({ password: Password, autoLockMinutes: AutoLockMinutes.optional() }).strict(),
+    result: LockStatusView,
+  },
+  "lock.changePassword": {
+    from: "ui",
+    params: z.object({ current: Password, next: Password }).strict(),
+    result: LockStatusView,
+  },
+  /** Removes the password (the current one confirms it). */
+  "lock.removePassword": {
+    from: "ui",
+    params: z.object({ current: Password }).strict(),
+    result: LockStatusView,
+  },
+  "lock.setAutoLock": {
+    from: "ui",
+    params: z.object({ minutes: AutoLockMinutes }).strict(),
+    result: LockStatusView,
   },
 } as const satisfies Record<string, WalletMessageSpec>;
 

@@ -1,7 +1,8 @@
-import type { PayResult, QuickPayProvider } from "@quickpay/protocol";
+import type { PayProgressEvent, PayResult, QuickPayProvider } from "@quickpay/protocol";
 import { describe, expect, it } from "vitest";
 import { createPayController } from "./controller";
 import { NOT_CHARGED_AFTER_WAITING, PROGRESS_EVENT, type StatusView } from "./pay";
+import type { FoundWallet } from "./wallet";
 
 const bought: PayResult = {
   status: "delivered",
@@ -45,7 +46,7 @@ function setup(
   const controller = createPayController(
     {
       itemId: "article-1",
-      findWallet: async () => (noWallet ? undefined : wallet),
+      findWallets: async () => (noWallet ? [] : [{ provider: wallet, name: "Test", rdns: "t", uuid: "u" }]),
       events: page,
       locale: "en-US",
     },
@@ -161,5 +162,82 @@ describe("a pay button's behaviour", () => {
     payAnswer.resolve(bought);
     await first;
     expect(t.calls).toEqual(["pay"]);
+  });
+
+  it("with two wallets on the page, asks the shopper which pays, pays with that one, and remembers it on this page only", async () => {
+    const page = new EventTarget();
+    const asked: string[] = [];
+    const make = (name: string): FoundWallet => {
+      const listeners = new Set<(d: PayProgressEvent) => void>();
+      const provider = {
+        isQuickPay: true,
+        info: { name, uuid: name, icon: "", rdns: `org.${name}` },
+        request: async (req: { method: string }) => {
+          asked.push(`${name}:${req.method}`);
+          if (req.method !== "pay") return null;
+          for (const l of listeners) l({ itemId: "article-1", state: "paying", message: "m" });
+          return bought;
+        },
+        on: (_e: string, l: (d: PayProgressEvent) => void) => listeners.add(l),
+        removeListener: (_e: string, l: (d: PayProgressEvent) => void) => listeners.delete(l),
+      } as unknown as QuickPayProvider;
+      return { provider, name, rdns: `org.${name}`, uuid: name };
+    };
+    const wallets = [make("other"), make("quickpay")];
+    const choices: Array<FoundWallet | undefined> = [undefined, wallets[1]];
+    const offered: string[][] = [];
+    const views: StatusView[] = [];
+    const controller = createPayController(
+      {
+        itemId: "article-1",
+        findWallets: async () => wallets,
+        chooseWallet: async (found) => {
+          offered.push(found.map((w) => w.name));
+          return choices.shift();
+        },
+        events: page,
+      },
+      { show: (v) => views.push(v), deliver: () => undefined },
+    );
+    // Restoring asks every wallet (a receipt names no one); nothing is chosen for it.
+    await controller.restore();
+    expect(asked).toEqual(["other:restore", "quickpay:restore"]);
+    asked.length = 0;
+    // The shopper closes the chooser: nothing is asked, the button is as it was.
+    await controller.pay();
+    expect(offered).toEqual([["other", "quickpay"]]);
+    expect(asked).toEqual([]);
+    expect(controller.state).toBe("idle");
+    // They pick QuickPay: only it is asked to pay, and its own progress (through on()) is shown.
+    await controller.pay();
+    expect(asked).toEqual(["quickpay:pay"]);
+    expect(views.some((v) => v.progress === "paying")).toBe(true);
+    expect(controller.state).toBe("delivered");
+  });
+
+  it("does not offer a choice when the page has one wallet", async () => {
+    let offered = false;
+    const one = {
+      isQuickPay: true,
+      info: { name: "only", uuid: "1", icon: "", rdns: "org.only" },
+      request: async () => bought,
+      on: () => undefined,
+      removeListener: () => undefined,
+    } as unknown as QuickPayProvider;
+    const controller = createPayController(
+      {
+        itemId: "article-1",
+        findWallets: async () => [{ provider: one, name: "only", rdns: "org.only", uuid: "1" }],
+        chooseWallet: async () => {
+          offered = true;
+          return undefined;
+        },
+        events: new EventTarget(),
+      },
+      { show: () => undefined, deliver: () => undefined },
+    );
+    await controller.pay();
+    expect(offered).toBe(false);
+    expect(controller.state).toBe("delivered");
   });
 });

@@ -1,9 +1,10 @@
 /**
  * One pay button's behaviour without the DOM: restore a bought item when the button is wired, pay on
- * click, follow the Wallet's progress while paying, and say what happened. dom.ts gives it a way to
- * show a status line and to put content in the page; tests give it stand-ins for both.
+ * click (asking the shopper which wallet when the page has two), follow the Wallet's progress while
+ * paying, and say what happened. dom.ts gives it a way to show a status line, a wallet chooser and
+ * to put content in the page; tests give it stand-ins.
  */
-import type { PayResult, QuickPayProvider } from "@quickpay/protocol";
+import type { PayProgressEvent, PayResult, QuickPayProvider } from "@quickpay/protocol";
 import {
   type ButtonState,
   describeOutcome,
@@ -15,12 +16,21 @@ import {
   type StatusView,
   startingView,
 } from "./pay";
+import type { FoundWallet } from "./wallet";
 
 export interface PayControllerOptions {
   itemId: string;
-  /** Finds the shopper's Wallet (or resolves undefined after a short wait). */
-  findWallet: () => Promise<QuickPayProvider | undefined>;
-  /** Where the Wallet's in-page provider dispatches `quickpay:progress` (the page's window). */
+  /** The wallets on the page (an empty list after a short wait when there is none). */
+  findWallets: () => Promise<FoundWallet[]>;
+  /**
+   * Asks the shopper which wallet pays when the page has more than one; undefined when they closed
+   * the choice. Without it, the first wallet found pays.
+   */
+  chooseWallet?: (wallets: FoundWallet[]) => Promise<FoundWallet | undefined>;
+  /**
+   * Where a provider without `on()` dispatches `quickpay:progress` (the page's window); a provider
+   * with `on("progress")` is heard through it alone, so two wallets' progress never mix.
+   */
   events: EventTarget;
   getWalletUrl?: string;
   locale?: string;
@@ -50,6 +60,18 @@ export function createPayController(options: PayControllerOptions, hooks: PayCon
     state = view.state;
     hooks.show(view);
   };
+  /** The shopper's choice, kept for this button while the page lives (never stored). */
+  let chosen: QuickPayProvider | undefined;
+  /** The wallet that pays: the one chosen before, the only one, or the shopper's pick. */
+  const pickWallet = async (): Promise<QuickPayProvider | undefined | "cancelled"> => {
+    const wallets = await options.findWallets();
+    if (chosen && wallets.some((w) => w.provider === chosen)) return chosen;
+    if (wallets.length <= 1 || !options.chooseWallet) return wallets[0]?.provider;
+    const pick = await options.chooseWallet(wallets);
+    if (!pick) return "cancelled";
+    chosen = pick.provider;
+    return chosen;
+  };
 
   return {
     get state() {
@@ -57,9 +79,12 @@ export function createPayController(options: PayControllerOptions, hooks: PayCon
     },
 
     async restore() {
-      const wallet = await options.findWallet();
-      if (!wallet || state !== "idle") return;
-      const result = await restoreItem(wallet, itemId);
+      // Asks every wallet on the page: a receipt names no one, and the shopper should not have to
+      // pick a wallet just to see what they bought. The first good answer wins.
+      const wallets = await options.findWallets();
+      if (wallets.length === 0 || state !== "idle") return;
+      const results = await Promise.all(wallets.map((w) => restoreItem(w.provider, itemId)));
+      const result = results.find((r) => r !== null);
       if (!result || state !== "idle") return;
       hooks.deliver(result, true);
       show(restoredView(result, options.locale));
@@ -68,21 +93,29 @@ export function createPayController(options: PayControllerOptions, hooks: PayCon
     async pay() {
       if (state === "paying" || state === "delivered") return;
       show(startingView);
+      const wallet = await pickWallet();
+      if (wallet === "cancelled") {
+        show({ state: "idle", text: "" });
+        return;
+      }
       let waited = false;
-      const onProgress = (event: Event) => {
-        const detail = (event as CustomEvent).detail as { itemId?: unknown; state?: unknown } | null;
+      const onProgress = (detail: Partial<PayProgressEvent> | null) => {
         if (detail?.itemId !== itemId || state !== "paying") return;
         const view = progressView(detail.state);
         if (!view) return;
         if (view.progress !== "confirming") waited = true;
         show(view);
       };
-      options.events.addEventListener(PROGRESS_EVENT, onProgress);
+      const onWindowProgress = (event: Event) => onProgress((event as CustomEvent).detail);
+      const hasOn = typeof wallet?.on === "function" && typeof wallet.removeListener === "function";
+      if (wallet && hasOn) wallet.on("progress", onProgress);
+      else options.events.addEventListener(PROGRESS_EVENT, onWindowProgress);
       let outcome: Awaited<ReturnType<typeof payForItem>>;
       try {
-        outcome = await payForItem(options.findWallet, itemId);
+        outcome = await payForItem(async () => wallet, itemId);
       } finally {
-        options.events.removeEventListener(PROGRESS_EVENT, onProgress);
+        if (wallet && hasOn) wallet.removeListener("progress", onProgress);
+        else options.events.removeEventListener(PROGRESS_EVENT, onWindowProgress);
       }
       if (outcome.state === "delivered") hooks.deliver(outcome.result, outcome.result.status === "restored");
       show(

@@ -9,9 +9,10 @@
  * prefers not to extend that trust delivers `text/plain`, which is inserted as text.
  */
 import type { PayResult } from "@quickpay/protocol";
+import { chooseWallet } from "./chooser";
 import { createPayController } from "./controller";
 import type { StatusView } from "./pay";
-import { DEFAULT_WALLET_WAIT_MS, findWallet } from "./wallet";
+import { DEFAULT_WALLET_WAIT_MS, walletRegistryFor } from "./wallet";
 
 export interface PayButtonOptions {
   itemId: string;
@@ -65,10 +66,15 @@ export function wirePayButton(
       status.append(" ", a);
     }
   };
+  const wallets = walletRegistryFor(window);
   const controller = createPayController(
     {
       itemId,
-      findWallet: () => findWallet(window, options.walletWaitMs ?? DEFAULT_WALLET_WAIT_MS),
+      findWallets: () => wallets.find(options.walletWaitMs ?? DEFAULT_WALLET_WAIT_MS),
+      chooseWallet: (found) => {
+        status.textContent = "Choose the wallet to pay with.";
+        return chooseWallet(status, found, { itemId, returnFocus: button });
+      },
       events: window,
       ...(options.getWalletUrl ? { getWalletUrl: options.getWalletUrl } : {}),
     },

@@ -91,6 +91,10 @@ describe("paying for an item", () => {
     expect(NOT_CHARGED_AFTER_WAITING).toMatch(/^Not charged: /);
     // Expired while the shopper was still deciding: the ordinary sentence.
     expect(describeOutcome(expired).text).toBe(shopperWords.order_expired);
+    // The QuickPay Wallet's page code for it (page-codes.ts maps not_charged onto `internal`).
+    const internal = { state: "error", code: "internal", message: "m" } as const;
+    expect(describeOutcome(internal, { waited: true }).text).toBe(NOT_CHARGED_AFTER_WAITING);
+    expect(describeOutcome(internal).text).toBe(shopperWords.internal);
   });
 
   it("treats a malformed answer or a thrown non-error as internal", async () => {

@@ -4,23 +4,16 @@
  * state the button shows. Shopper-facing error text comes from `@quickpay/protocol/words` (which
  * imports nothing, so no zod enters the bundle); the code stays in `code` for developers.
  */
-import type {
-  PayProgress,
-  PayResult,
-  PROGRESS_EVENT as ProtocolProgressEvent,
-  QuickPayProvider,
-} from "@quickpay/protocol";
+import type { PayProgress, PayResult, QuickPayProvider } from "@quickpay/protocol";
+import { PROGRESS_EVENT } from "@quickpay/protocol/page-codes";
 import { wordsFor } from "@quickpay/protocol/words";
+
+export { PROGRESS_EVENT };
 
 /** Not a protocol code: the page found no Wallet to ask. */
 export const NO_WALLET = "no_wallet";
 /** Placeholder until a vendor sets `get-wallet-url`; example.com-style domain, reserved for docs. */
 export const DEFAULT_GET_WALLET_URL = "https://quickpay.example/wallet";
-/**
- * The same literal as `PROGRESS_EVENT` in protocol/src/page-api.ts (importing it would pull zod in);
- * the annotation makes a drift a compile error, and pay.test.ts compares the values too.
- */
-export const PROGRESS_EVENT: typeof ProtocolProgressEvent = "quickpay:progress";
 
 export type ButtonState = "idle" | "paying" | "delivered" | "error";
 export type ProgressState = PayProgress["state"];
@@ -147,7 +140,9 @@ export function describeOutcome(outcome: PayOutcome, options: DescribeOptions = 
       link: { href: options.getWalletUrl ?? DEFAULT_GET_WALLET_URL, text: "Get a QuickPay Wallet" },
     };
   }
-  if (code === "not_charged" || (code === "order_expired" && options.waited)) {
+  // `internal` after the money was held: the QuickPay Wallet's page code for a purchase that ended
+  // uncharged (the shop never handed it over, or refused it); the other codes are older wallets'.
+  if (code === "not_charged" || ((code === "order_expired" || code === "internal") && options.waited)) {
     return { state: "error", code, text: NOT_CHARGED_AFTER_WAITING };
   }
   return { state: "error", code, text: wordsFor(code) };

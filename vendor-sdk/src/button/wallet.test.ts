@@ -1,14 +1,22 @@
 import { discoveryEvents, type QuickPayProvider } from "@quickpay/protocol";
 import { describe, expect, it } from "vitest";
-import { DISCOVERY_EVENTS, findWallet, isProvider, type WalletWindow } from "./wallet";
+import { createWalletRegistry, DISCOVERY_EVENTS, findWallet, isProvider, type WalletWindow } from "./wallet";
 
 /** A stand-in for a browser extension's provider; the real one is driven by the e2e journeys. */
-const provider = (name = "Test Wallet"): QuickPayProvider => ({
+let uuids = 0;
+const provider = (name = "Test Wallet", icon = "data:image/svg+xml,%3Csvg%2F%3E"): QuickPayProvider => ({
   isQuickPay: true,
-  info: { name, uuid: "00000000-0000-4000-8000-000000000000" },
+  info: {
+    name,
+    uuid: `00000000-0000-4000-8000-${String(++uuids).padStart(12, "0")}`,
+    icon,
+    rdns: `com.example.${name}`,
+  },
   request: async () => {
     throw { code: "declined", message: "no" };
   },
+  on: () => undefined,
+  removeListener: () => undefined,
 });
 
 const pageWindow = (): WalletWindow => new EventTarget() as WalletWindow;
@@ -54,5 +62,25 @@ describe("finding the Wallet", () => {
     });
     await expect(findWallet(win, 20)).resolves.toBeUndefined();
     expect(isProvider({ isQuickPay: true })).toBe(false);
+  });
+
+  it("keeps every wallet that announces (EIP-6963), once each, and hears one that arrives later", async () => {
+    const win = pageWindow();
+    const first = provider("first");
+    const second = provider("second", "https://tracker.example/icon.png");
+    const announce = (p: QuickPayProvider) =>
+      win.dispatchEvent(
+        new CustomEvent(DISCOVERY_EVENTS.announce, { detail: { info: p.info, provider: p } }),
+      );
+    win.addEventListener(DISCOVERY_EVENTS.request, () => announce(first));
+    const registry = createWalletRegistry(win);
+    expect((await registry.find(10_000)).map((w) => w.provider)).toEqual([first]);
+    announce(second);
+    announce(first); // re-announced on another request: still one entry
+    const found = await registry.find(10_000);
+    expect(found.map((w) => w.provider)).toEqual([first, second]);
+    expect(found[0]).toMatchObject({ name: "first", rdns: "com.example.first", icon: first.info.icon });
+    // An icon that is not a data URI is dropped: showing it would fetch a remote address.
+    expect(found[1]?.icon).toBeUndefined();
   });
 });

@@ -8,10 +8,12 @@
  */
 import { useCallback, useEffect, useState } from "react";
 import { callWallet } from "../../shared/client";
-import type { ConfirmationView, PaycardOverview } from "../../shared/messages";
+import type { ConfirmationView, LockStatusView, PaycardOverview } from "../../shared/messages";
 import { Brand } from "../shared/Brand";
 import { formatAmount } from "../shared/format";
 import { ErrorMessage } from "../shared/mount";
+import { UnlockForm } from "../shared/Unlock";
+import { type AllowanceChoice, allowanceChoices } from "./AllowanceOffer";
 import { type ConfirmAction, ConfirmView } from "./ConfirmView";
 
 /** Follows the queue for as long as the window is open; ids in the order they are shown. */
@@ -51,8 +53,17 @@ export function Confirm({ id: firstId }: { id: string }) {
   const [overviewFailed, setOverviewFailed] = useState(false);
   const [selected, setSelected] = useState("");
   const [makeActive, setMakeActive] = useState(false);
+  const [allowance, setAllowance] = useState<AllowanceChoice>({ on: false, limit: "0.10", period: "day" });
   /** Requests answered in this window, so the count reads "2 of 3" after the first, not "1 of 2". */
   const [answered, setAnswered] = useState<string[]>([]);
+
+  // A Wallet with a password that is locked asks to unlock first (lock.ts), before the payment.
+  const [lock, setLock] = useState<LockStatusView>();
+  const [lockError, setLockError] = useState<unknown>();
+  useEffect(() => {
+    callWallet("lock.status", {}).then(setLock, setLockError);
+  }, []);
+  const open = lock !== undefined && !lock.locked;
 
   // Opened without an id (or its request already gone): show the queue's head.
   useEffect(() => {
@@ -72,6 +83,7 @@ export function Confirm({ id: firstId }: { id: string }) {
         if (!current) return;
         setView(v);
         setSelected(v.paycardId);
+        setAllowance({ on: false, limit: allowanceChoices(v.amount).preset, period: "day" });
       },
       (e: unknown) => current && setLoadError(e),
     );
@@ -89,8 +101,8 @@ export function Confirm({ id: firstId }: { id: string }) {
   }, []);
   // Asked again for each request: the one before may have spent from the same card.
   useEffect(() => {
-    if (currentId !== undefined) refreshBalances();
-  }, [currentId, refreshBalances]);
+    if (currentId !== undefined && open) refreshBalances();
+  }, [currentId, refreshBalances, open]);
 
   useEffect(() => {
     if (view) {
@@ -132,6 +144,14 @@ export function Confirm({ id: firstId }: { id: string }) {
             approve: true,
             ...(selected ? { paycardId: selected } : {}),
             ...(makeActive ? { makeActive: true } : {}),
+            ...(allowance.on && view?.allowance?.offer && !view.allowance.current && allowance.limit
+              ? {
+                  allowance: {
+                    limit: { currency: view.amount.currency, value: allowance.limit },
+                    period: allowance.period,
+                  },
+                }
+              : {}),
           });
         }
         setAnswered((list) => [...list, currentId]);
@@ -143,7 +163,7 @@ export function Confirm({ id: firstId }: { id: string }) {
         callWallet("confirm.get", { id: currentId }).then(setView, () => undefined);
       }
     },
-    [currentId, selected, makeActive, showNext],
+    [currentId, selected, makeActive, allowance, view, showNext],
   );
 
   const declineAll = useCallback(async () => {
@@ -171,14 +191,39 @@ export function Confirm({ id: firstId }: { id: string }) {
     return () => window.removeEventListener("keydown", onKey);
   }, [answer, busy, view]);
 
-  if (loadError) {
+  if (lock?.locked) {
+    const asking =
+      queue && queue.length > 1 ? `${queue.length} payment requests are` : "A payment request is";
+    return (
+      <main className="confirm-main">
+        <header className="topbar">
+          <Brand title="QuickPay" />
+        </header>
+        <UnlockForm
+          lede={`${asking} waiting. Unlock your Wallet with your password to see it and decide.`}
+          onUnlocked={setLock}
+          secondary={
+            <button
+              type="button"
+              className="button"
+              data-testid="unlock-decline"
+              onClick={() => void declineAll()}
+            >
+              {queue && queue.length > 1 ? "Decline all" : "Decline"}
+            </button>
+          }
+        />
+      </main>
+    );
+  }
+  if (lockError || loadError) {
     return (
       <main className="confirm-main">
         <header className="topbar">
           <Brand title="QuickPay" />
         </header>
         <h1>Payment request</h1>
-        <ErrorMessage error={loadError} testid="confirm-error" />
+        <ErrorMessage error={loadError ?? lockError} testid="confirm-error" />
         <div className="actions">
           <button type="button" className="button" onClick={close}>
             Close
@@ -187,7 +232,7 @@ export function Confirm({ id: firstId }: { id: string }) {
       </main>
     );
   }
-  if (!view || view.id !== currentId) {
+  if (!view || view.id !== currentId || !open) {
     return (
       <main className="confirm-main" aria-busy="true">
         <header className="topbar">
@@ -224,6 +269,7 @@ export function Confirm({ id: firstId }: { id: string }) {
         },
         onMakeActive: setMakeActive,
       }}
+      allowance={{ choice: allowance, onChange: setAllowance }}
     />
   );
 }

@@ -11,6 +11,7 @@ import type { ConfirmationView, PaycardOverview } from "../../shared/messages";
 import { Brand } from "../shared/Brand";
 import { answeredText, formatAmount, formatDateTime } from "../shared/format";
 import { ErrorMessage } from "../shared/mount";
+import { type AllowanceChoice, AllowanceOffer } from "./AllowanceOffer";
 import { CardPicker } from "./CardPicker";
 import { canPay, fundsFor } from "./funds";
 
@@ -45,6 +46,8 @@ export interface ConfirmViewProps {
   /** "Decline all": offered when more than one request waits. */
   onDeclineAll?: () => void;
   card: CardChoice;
+  /** "Don't ask again on this shop": the shopper's choice (offered for micro orders, under Pay). */
+  allowance?: { choice: AllowanceChoice; onChange: (choice: AllowanceChoice) => void };
   locale?: string;
   timeZone?: string;
 }
@@ -59,6 +62,7 @@ export function ConfirmView({
   queue,
   onDeclineAll,
   card,
+  allowance,
   locale,
   timeZone,
 }: ConfirmViewProps) {
@@ -265,6 +269,16 @@ export function ConfirmView({
           </button>
         </div>
       )}
+
+      {allowance && !answered && !bought && view.allowance ? (
+        <AllowanceOffer
+          view={view}
+          choice={allowance.choice}
+          disabled={disabled}
+          onChange={allowance.onChange}
+          {...(locale === undefined ? {} : { locale })}
+        />
+      ) : null}
 
       {queue !== undefined && queue.waiting > 1 && !answered && onDeclineAll ? (
         <div className="actions actions--center">

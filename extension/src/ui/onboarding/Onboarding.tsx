@@ -60,6 +60,9 @@ export function Onboarding({ optionsUrl = "options.html#paycards" }: { optionsUr
             >
               Add a Paycard
             </a>
+            <a className="button button--large" href="options.html#backup" data-testid="onboarding-restore">
+              Restore a backup
+            </a>
           </div>
         </section>
         <p className="fineprint">

@@ -4,8 +4,11 @@ import { callWallet } from "../../shared/client";
 import type { WalletStatus } from "../../shared/messages";
 import { Brand } from "../shared/Brand";
 import { ErrorMessage } from "../shared/mount";
+import { AllowancesSection } from "./AllowancesSection";
+import { BackupSection } from "./BackupSection";
 import { HistorySection } from "./HistorySection";
 import { PaycardsSection } from "./PaycardsSection";
+import { SecuritySection } from "./SecuritySection";
 
 export function Options() {
   const [status, setStatus] = useState<WalletStatus>();
@@ -39,7 +42,10 @@ export function Options() {
           <Brand />
           <nav aria-label="Sections" className="options-nav">
             <a href="#paycards">Paycards</a>
+            <a href="#allowances">Allowances</a>
             <a href="#history">History</a>
+            <a href="#security">Security</a>
+            <a href="#backup">Backup</a>
           </nav>
         </div>
       </header>
@@ -62,7 +68,13 @@ export function Options() {
 
         <PaycardsSection />
 
+        <AllowancesSection />
+
         <HistorySection />
+
+        <SecuritySection />
+
+        <BackupSection />
 
         {/* For support: what a helpdesk may ask for, out of the shopper's way. */}
         <details className="panel about-wallet" data-testid="about-wallet">

@@ -2,7 +2,16 @@
 import { useCallback, useEffect, useState } from "react";
 import browser from "webextension-polyfill";
 import { callWallet } from "../../shared/client";
-import type { BalanceView, HistoryItem, PaycardView, WalletStatus } from "../../shared/messages";
+import type {
+  BalanceView,
+  HistoryItem,
+  LockStatusView,
+  PaycardView,
+  WalletStatus,
+} from "../../shared/messages";
+import { Brand } from "../shared/Brand";
+import { UnlockForm } from "../shared/Unlock";
+import { AllowancesLeft } from "./AllowancesLeft";
 import { Inbox } from "./Inbox";
 import { PopupView } from "./PopupView";
 
@@ -25,8 +34,11 @@ export function Popup() {
   const [history, setHistory] = useState<HistoryItem[]>();
   const [loadError, setLoadError] = useState<unknown>();
   const [failures, setFailures] = useState(0);
+  /** A Wallet with a password that is locked shows the unlock step instead (lock.ts). */
+  const [lock, setLock] = useState<LockStatusView>();
 
   const load = useCallback(async () => {
+    callWallet("lock.status", {}).then(setLock, () => undefined);
     try {
       const [s, list, page] = await Promise.all([
         callWallet("wallet.status", {}),
@@ -76,6 +88,23 @@ export function Popup() {
     }
   };
 
+  if (lock?.locked) {
+    return (
+      <main className="popup-main">
+        <header className="topbar">
+          <Brand />
+        </header>
+        <UnlockForm
+          lede="Unlock with your password to see your Paycards, balance and inbox."
+          onUnlocked={(s) => {
+            setLock(s);
+            void load();
+          }}
+        />
+      </main>
+    );
+  }
+
   return (
     <PopupView
       cards={cards}
@@ -92,6 +121,7 @@ export function Popup() {
       onManagePaycards={() => void browser.runtime.openOptionsPage()}
       onRetry={() => void load()}
       inbox={<Inbox />}
+      allowances={<AllowancesLeft />}
     />
   );
 }

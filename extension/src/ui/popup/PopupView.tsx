@@ -19,6 +19,8 @@ export interface PopupViewProps {
   onRetry: () => void;
   /** The inbox section (Inbox.tsx loads its own data; tests may leave it out). */
   inbox?: ReactNode;
+  /** What each shop's allowance has left (AllowancesLeft.tsx loads its own data). */
+  allowances?: ReactNode;
   /** Every Paycard (the switcher shows the ones not active); undefined while loading. */
   cards?: PaycardView[] | undefined;
   /** The card being made active just now. */
@@ -96,6 +98,8 @@ export function PopupView(props: PopupViewProps) {
       </section>
 
       {props.inbox}
+
+      {props.allowances}
 
       <section className="section" aria-labelledby="recent-heading">
         <div className="section-head">

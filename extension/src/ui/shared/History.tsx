@@ -77,6 +77,15 @@ export function HistoryRow({
           {formatWhen(item.createdAt, locale, timeZone, now)}
         </time>
         <StatusPill status={item.status} />
+        {item.paidBy === "allowance" ? (
+          <span
+            className="pill pill--info"
+            data-testid="order-paid-by"
+            title="Paid without asking, inside your allowance for this shop"
+          >
+            Allowance
+          </span>
+        ) : null}
       </div>
       {reason ? (
         <p

@@ -59,4 +59,14 @@ describe("errors as a person reads them", () => {
     expect(html).toContain(shopperWords.broker_unreachable);
     expect(html).not.toContain("ECONNREFUSED");
   });
+
+  it("says the Wallet's own sentence when it chose one (details.words), else the code's", () => {
+    const own = new QuickPayError("invalid_request", "short", {
+      words: "Choose a password of at least 8 characters.",
+    });
+    expect(errorText(own)).toBe("Choose a password of at least 8 characters.");
+    expect(errorText(new QuickPayError("wrong_password", "wrong password"))).toBe(
+      shopperWords.wrong_password,
+    );
+  });
 });

@@ -36,7 +36,10 @@ export function errorCode(error: unknown): string {
 export function errorText(error: unknown, now: Date = new Date()): string {
   const code = errorCode(error);
   const details = error instanceof QuickPayError ? error.details : undefined;
-  return [wordsFor(code), attemptsLeft(details), retryAfter(details, now)].filter(Boolean).join(" ");
+  // The Wallet's own sentence for this case when it chose one (e.g. "Choose a longer password."), else the code's.
+  const own = (details as { words?: unknown } | undefined)?.words;
+  const words = typeof own === "string" ? own : wordsFor(code);
+  return [words, attemptsLeft(details), retryAfter(details, now)].filter(Boolean).join(" ");
 }
 
 function attemptsLeft(details: unknown): string | undefined {
