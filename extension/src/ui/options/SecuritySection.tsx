@@ -104,6 +104,13 @@ export function SecuritySection() {
     setDone(message);
   };
 
+  /** Opens a password form with the last outcome cleared. */
+  const openForm = (next: Mode) => {
+    setDone(undefined);
+    setError(undefined);
+    setMode(next);
+  };
+
   const run = async (action: () => Promise<LockStatusView>, message: string) => {
     setBusy(true);
     setError(undefined);
@@ -323,11 +330,7 @@ export function SecuritySection() {
               type="button"
               className="button"
               data-testid="security-change"
-              onClick={() => {
-                setDone(undefined);
-                setError(undefined);
-                setMode("change");
-              }}
+              onClick={() => openForm("change")}
             >
               Change password
             </button>
@@ -335,11 +338,7 @@ export function SecuritySection() {
               type="button"
               className="button button--ghost"
               data-testid="security-remove"
-              onClick={() => {
-                setDone(undefined);
-                setError(undefined);
-                setMode("remove");
-              }}
+              onClick={() => openForm("remove")}
             >
               Remove password
             </button>
