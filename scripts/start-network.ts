@@ -12,8 +12,10 @@ import { buildExtension, startNetwork } from "./network";
 import { readPlayerEnv, runPlayer } from "./players/run";
 
 await runPlayer<NetworkFacts, NetworkCommands>("network", async () => {
-  const { dataDir, logLevel } = readPlayerEnv();
-  const network = await startNetwork({ dataDir, faults: true, logLevel });
+  // The journeys run it with the fault harness (QUICKPAY_FAULTS=1); `npm run bench:wallet` without,
+  // so what it measures is the players as shipped.
+  const { dataDir, logLevel, faults } = readPlayerEnv();
+  const network = await startNetwork({ dataDir, faults, logLevel });
   const closers: (() => Promise<void>)[] = [() => network.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((e) => console.error(e));

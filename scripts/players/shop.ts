@@ -21,6 +21,8 @@ await runPlayer<ShopFacts, ShopCommands>("shop", async (env) => {
     port: env.port,
     dataDir: path.join(env.dataDir, "demo-shop"),
     logLevel: env.logLevel,
+    // `npm run bench:wallet` gives the shop its shelf of bench items (scripts/bench/wallet.ts).
+    benchArticles: benchArticles(),
     // The demo settles its delivered orders every minute, so the bank takes the cent and pays the shop
     // while you watch; under the fault harness the tests settle when they choose.
     ...(faults ? {} : { settleEveryMs: settleEveryMs() }),
@@ -64,4 +66,13 @@ function settleEveryMs(): number {
   if (!Number.isInteger(ms) || ms < 0)
     throw new Error(`QUICKPAY_SETTLE_EVERY_MS must be a whole number of ms, got "${raw}"`);
   return ms;
+}
+
+/** QUICKPAY_SHOP_BENCH_ARTICLES (default 0: no bench page). */
+function benchArticles(): number {
+  const raw = process.env.QUICKPAY_SHOP_BENCH_ARTICLES ?? "0";
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 10_000)
+    throw new Error(`QUICKPAY_SHOP_BENCH_ARTICLES must be a whole number up to 10000, got "${raw}"`);
+  return n;
 }

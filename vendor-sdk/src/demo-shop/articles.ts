@@ -54,8 +54,33 @@ export const articles: Article[] = [
   },
 ];
 
-export const articleCatalog = {
-  async get(itemId: string): Promise<Article | undefined> {
-    return articles.find((a) => a.id === itemId);
-  },
-};
+/** A catalog over `list` (the demo's articles, plus the benchmark's shelf when it runs). */
+export function catalogOf(list: Article[]) {
+  const byId = new Map(list.map((a) => [a.id, a]));
+  return {
+    async get(itemId: string): Promise<Article | undefined> {
+      return byId.get(itemId);
+    },
+  };
+}
+
+/**
+ * The shelf `npm run bench:wallet` buys from: `n` one-cent items `bench-1` … `bench-n` with short
+ * bodies, so every measured purchase is a first purchase (a bought article's receipt would make the
+ * next click a restore). Only on the shop's `/bench` page, and only when the shop runs with them.
+ */
+export function benchArticles(n: number): Article[] {
+  return Array.from({ length: n }, (_, i) => {
+    const id = `bench-${i + 1}`;
+    return {
+      id,
+      title: `Bench item ${i + 1}`,
+      teaser: "A one-cent item the Wallet benchmark buys.",
+      bodyHtml: `<p>Bench item ${i + 1}: delivered.</p>`,
+      description: `Bench item ${i + 1}`,
+      amount: ONE_CENT,
+      receipt: "forever",
+      markup: "element",
+    } satisfies Article;
+  });
+}

@@ -60,6 +60,46 @@ export function frontPage(articles: Article[], shopUrl: string): string {
 </html>`;
 }
 
+/**
+ * The benchmark's page (`npm run bench:wallet`): each bench item with its pay button and a "Read
+ * free" button that fetches the same body from `/bench/free/<id>` with no payment, into its own
+ * target — the floor a paid click is compared with, through the same page, network and DOM.
+ */
+export function benchPage(items: Article[], shopUrl: string): string {
+  const getWalletUrl = `${shopUrl}/get-wallet`;
+  const rows = items
+    .map(
+      (a) => `
+    <article id="${esc(a.id)}">
+      <h2>${esc(a.title)}</h2>
+      ${payButton(a, getWalletUrl)}
+      <button type="button" data-free-item="${esc(a.id)}">Read free</button>
+      <div id="${esc(a.id)}-body" class="body" data-testid="article-body-${esc(a.id)}"></div>
+      <div id="${esc(a.id)}-free" class="body" data-testid="article-free-${esc(a.id)}"></div>
+    </article>`,
+    )
+    .join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>${SHOP_NAME} — bench</title>
+  <style>${style}</style>
+  <script src="/quickpay-button.js" defer></script>
+  <script>
+    document.addEventListener("click", async (event) => {
+      const id = event.target instanceof Element && event.target.getAttribute("data-free-item");
+      if (!id) return;
+      const reply = await fetch("/bench/free/" + encodeURIComponent(id));
+      document.getElementById(id + "-free").innerHTML = await reply.text();
+    });
+  </script>
+</head>
+<body><main>${rows}
+</main></body>
+</html>`;
+}
+
 export function getWalletPage(): string {
   return `<!doctype html>
 <html lang="en">

@@ -19,9 +19,9 @@ import { originProofResponse, registerVendor } from "../server/register";
 import type { SettleReport } from "../server/settlement";
 import { MemoryVendorStore, type VendorStore } from "../server/store";
 import type { DeliveredContent } from "../server/types";
-import { type Article, articleCatalog, articles } from "./articles";
+import { type Article, articles, benchArticles, catalogOf } from "./articles";
 import { loadOrCreateVendorKey } from "./keys";
-import { frontPage, getWalletPage, SHOP_NAME } from "./pages";
+import { benchPage, frontPage, getWalletPage, SHOP_NAME } from "./pages";
 
 export interface DemoShopOptions {
   hostUrl: string;
@@ -39,6 +39,11 @@ export interface DemoShopOptions {
   wrapDeliver?: (deliver: DemoDeliver) => DemoDeliver;
   /** Runs `settle()` this often in the background; 0 or omitted = only when called. */
   settleEveryMs?: number;
+  /**
+   * `npm run bench:wallet` only: sells this many more one-cent items on a `/bench` page, whose bodies
+   * are also served free at `/bench/free/<id>` (the benchmark's floor). 0 or omitted: no bench page.
+   */
+  benchArticles?: number;
 }
 
 export type DemoDeliver = (article: Article, order: Order) => Promise<DeliveredContent>;
@@ -70,6 +75,15 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningSh
   const app = new Hono();
   app.get("/", (c) => c.html(frontPage(articles, shopUrl)));
   app.get("/get-wallet", (c) => c.html(getWalletPage()));
+  const bench = benchArticles(options.benchArticles ?? 0);
+  if (bench.length > 0) {
+    const benchBodies = new Map(bench.map((a) => [a.id, a.bodyHtml]));
+    app.get("/bench", (c) => c.html(benchPage(bench, shopUrl)));
+    app.get("/bench/free/:id", (c) => {
+      const body = benchBodies.get(c.req.param("id"));
+      return body === undefined ? c.notFound() : c.html(body);
+    });
+  }
   app.get("/favicon.ico", (c) => c.body(null, 204));
   // The origin proof: the host fetches it while registering this shop, and finds the shop's key.
   app.get(VENDOR_ORIGIN_PROOF_PATH, (c) => originProofResponse(c.req.raw, keys.publicKey) ?? c.notFound());
@@ -101,7 +115,7 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningSh
       privateKey: keys.privateKey,
       hostUrl: options.hostUrl,
       endpoint,
-      catalog: articleCatalog,
+      catalog: catalogOf([...articles, ...bench]),
       deliver: options.wrapDeliver ? options.wrapDeliver(deliverArticle) : deliverArticle,
       store,
       logger,
