@@ -9,6 +9,7 @@ import type { AllowancePeriod, AllowanceView } from "../../shared/messages";
 import { allowanceLeftWords, PERIOD_WORDS } from "../confirm/AllowanceOffer";
 import { formatAmount, formatDateTime } from "../shared/format";
 import { ErrorMessage } from "../shared/mount";
+import { Notice } from "../shared/Notice";
 import "./allowances.css";
 
 const LIMIT_PATTERN = /^(0|[1-9]\d{0,3})(\.\d{1,6})?$/;
@@ -184,13 +185,9 @@ export function AllowancesSection() {
         Shops you let take small payments without asking, up to a limit per day, week or month (your calendar,
         in your time zone). Paid from your active Paycard; every payment is in your history.
       </p>
-      <div aria-live="polite">
-        {notice ? (
-          <p className="notice notice--ok" role="status" data-testid="allowance-notice">
-            <span className="notice-text">{notice}</span>
-          </p>
-        ) : null}
-      </div>
+      <Notice tone="ok" testid="allowance-notice">
+        {notice}
+      </Notice>
       {error ? (
         <ErrorMessage error={error} testid="allowances-error">
           <button type="button" className="button button--small" onClick={() => void load()}>

@@ -7,6 +7,7 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { callWallet } from "../../shared/client";
 import { ErrorMessage, errorCode } from "../shared/mount";
+import { Notice } from "../shared/Notice";
 
 const MIN_LENGTH = 8;
 const RESTORED_KEY = "quickpayRestored";
@@ -123,11 +124,9 @@ export function BackupSection() {
         with a password of its own. Keep the file and the password apart; with both, you can restore this
         Wallet in a new browser.
       </p>
-      {restored ? (
-        <div className="notice notice--ok" role="status" data-testid="restore-done">
-          <span className="notice-text">{restored}</span>
-        </div>
-      ) : null}
+      <Notice tone="ok" testid="restore-done">
+        {restored}
+      </Notice>
 
       <form className="questions" aria-label="Download a backup" onSubmit={(e) => void submitExport(e)}>
         <h3 className="subhead">Download a backup</h3>
@@ -159,15 +158,13 @@ export function BackupSection() {
             />
           </div>
         </fieldset>
-        {exportProblem ? (
-          <div className="notice notice--error" role="alert" data-testid="backup-problem">
-            <span className="notice-text">{exportProblem}</span>
-          </div>
-        ) : null}
+        <Notice tone="error" testid="backup-problem">
+          {exportProblem}
+        </Notice>
         {exportError ? <ErrorMessage error={exportError} testid="backup-error" /> : null}
-        {exported ? (
-          <div className="notice notice--ok" role="status" data-testid="backup-done">
-            <span className="notice-text">
+        <Notice tone="ok" testid="backup-done">
+          {exported ? (
+            <>
               Your backup ({plural(exported.paycards, "Paycard", "Paycards")},{" "}
               {plural(exported.purchases, "purchase", "purchases")}) is saved as{" "}
               <a
@@ -179,9 +176,9 @@ export function BackupSection() {
                 {exported.fileName}
               </a>
               .
-            </span>
-          </div>
-        ) : null}
+            </>
+          ) : null}
+        </Notice>
         <div className="actions actions--start">
           <button
             type="submit"
@@ -222,18 +219,14 @@ export function BackupSection() {
             />
           </div>
         </fieldset>
-        {restoreProblem ? (
-          <div className="notice notice--error" role="alert" data-testid="restore-problem">
-            <span className="notice-text">{restoreProblem}</span>
-          </div>
-        ) : null}
+        <Notice tone="error" testid="restore-problem">
+          {restoreProblem}
+        </Notice>
         {restoreError ? <ErrorMessage error={restoreError} testid="restore-error" /> : null}
-        {mustConfirm ? (
-          <div className="notice notice--warn" role="alert" data-testid="restore-confirm">
-            <span className="notice-text">
-              This Wallet already has Paycards. Restoring replaces them, and this Wallet's history, with the
-              backup's. Paycards only in this Wallet are gone afterwards.
-            </span>
+        <Notice
+          tone="warn"
+          testid="restore-confirm"
+          action={
             <button
               type="button"
               className="button button--small"
@@ -243,8 +236,12 @@ export function BackupSection() {
             >
               Replace this Wallet
             </button>
-          </div>
-        ) : null}
+          }
+        >
+          {mustConfirm
+            ? "This Wallet already has Paycards. Restoring replaces them, and this Wallet's history, with the backup's. Paycards only in this Wallet are gone afterwards."
+            : null}
+        </Notice>
         <div className="actions actions--start">
           <button type="submit" className="button" data-testid="restore-submit" disabled={restoring}>
             {restoring ? "Restoring…" : "Restore"}

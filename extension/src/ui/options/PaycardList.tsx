@@ -3,10 +3,10 @@
  * each card with its broker, balance and status, the active one marked, the others one click from
  * active, and every card removable through a confirmation dialog.
  */
-import { displayMoney } from "@quickpay/protocol";
 import { wordsFor } from "@quickpay/protocol/words";
 import type { CSSProperties } from "react";
 import type { PaycardOverview, PaycardRemoval, PaycardView } from "../../shared/messages";
+import { formatAmount } from "../shared/format";
 import "../shared/paycards.css";
 
 /** A card as listed: always the stored view, the broker's side once the overview answered. */
@@ -108,7 +108,7 @@ export function PaycardList({
             <span className="pc-balance" data-testid="paycard-balance">
               {c.balance ? (
                 <>
-                  <strong>{displayMoney(c.balance.available)}</strong>
+                  <strong>{formatAmount(c.balance.available)}</strong>
                   <span className="muted small">available</span>
                 </>
               ) : c.status === undefined ? (

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useState } from "react";
 import { callWallet } from "../../shared/client";
 import type { ModuleView, PaycardOverview, PaycardView } from "../../shared/messages";
 import { ErrorMessage } from "../shared/mount";
+import { Notice } from "../shared/Notice";
 import { AddPaycard } from "./AddPaycard";
 import { cardTitle, type ListedPaycard, PaycardList, removalNotice } from "./PaycardList";
 import { RemovePaycardDialog } from "./RemovePaycardDialog";
@@ -96,13 +97,9 @@ export function PaycardsSection({ onChanged }: { onChanged?: () => void }) {
           </button>
         </ErrorMessage>
       ) : null}
-      <div aria-live="polite">
-        {notice ? (
-          <p className="notice notice--ok pc-notice" role="status" data-testid="paycard-notice">
-            <span className="notice-text">{notice}</span>
-          </p>
-        ) : null}
-      </div>
+      <Notice tone="ok" testid="paycard-notice" className="pc-notice">
+        {notice}
+      </Notice>
       {listed === undefined ? (
         <p className="muted">Loading…</p>
       ) : listed.length === 0 ? (

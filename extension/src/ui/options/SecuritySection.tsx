@@ -8,6 +8,7 @@ import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import { callWallet } from "../../shared/client";
 import type { LockStatusView } from "../../shared/messages";
 import { ErrorMessage } from "../shared/mount";
+import { Notice } from "../shared/Notice";
 import { UnlockForm } from "../shared/Unlock";
 
 /** The idle times offered (lock.ts AUTO_LOCK_CHOICES), in words. */
@@ -153,11 +154,9 @@ export function SecuritySection() {
 
   const notices = (
     <>
-      {problem ? (
-        <div className="notice notice--error" role="alert" data-testid="security-problem">
-          <span className="notice-text">{problem}</span>
-        </div>
-      ) : null}
+      <Notice tone="error" testid="security-problem">
+        {problem}
+      </Notice>
       {error ? <ErrorMessage error={error} testid="security-error" /> : null}
     </>
   );
@@ -184,11 +183,9 @@ export function SecuritySection() {
           ? "Your wallet key and Paycards are stored encrypted under your password. Your Wallet locks by itself when you have not used it for a while, and asks for the password before it pays."
           : "Add a password so that nobody using this computer can pay with your Wallet. Your wallet key and Paycards are then stored encrypted, and the Wallet asks for the password after it has been idle."}
       </p>
-      {done ? (
-        <div className="notice notice--ok" role="status" data-testid="security-done">
-          <span className="notice-text">{done}</span>
-        </div>
-      ) : null}
+      <Notice tone="ok" testid="security-done">
+        {done}
+      </Notice>
 
       {status === undefined ? (
         error ? (

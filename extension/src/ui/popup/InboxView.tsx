@@ -4,10 +4,9 @@
  * it read) and naming the order it is about. Every text is the sender's and is rendered as text,
  * never as markup. Arrow keys move between messages; Home and End go to the first and the last.
  */
-import { displayMoney } from "@quickpay/protocol";
 import { type KeyboardEvent, useId, useState } from "react";
 import type { InboxView as InboxData, InboxMessage } from "../../shared/messages";
-import { formatDateTime, formatWhen } from "../shared/format";
+import { formatAmount, formatDateTime, formatWhen } from "../shared/format";
 import { StatusPill } from "../shared/History";
 import { ErrorMessage, errorCode } from "../shared/mount";
 import "./inbox.css";
@@ -193,7 +192,7 @@ export function MessageRow({
                 <p className="inbox-order-label">About your order</p>
                 <div className="inbox-order-main">
                   <span className="inbox-order-title">{m.order.description}</span>
-                  <span className="inbox-order-amount">{displayMoney(m.order.amount)}</span>
+                  <span className="inbox-order-amount">{formatAmount(m.order.amount, locale)}</span>
                 </div>
                 <div className="inbox-order-meta">
                   {/* From the shop itself, its name is already on the message. */}

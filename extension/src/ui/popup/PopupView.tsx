@@ -1,8 +1,8 @@
 /** What the popup shows, from what it loaded (Popup.tsx does the loading; tests render this alone). */
-import { displayMoney } from "@quickpay/protocol";
 import type { CSSProperties, ReactNode } from "react";
 import type { BalanceView, HistoryItem, PaycardView, WalletStatus } from "../../shared/messages";
 import { Brand } from "../shared/Brand";
+import { formatAmount } from "../shared/format";
 import { HistoryList } from "../shared/History";
 import { ErrorMessage } from "../shared/mount";
 import { PaycardSwitcher } from "./PaycardSwitcher";
@@ -163,7 +163,7 @@ export function PopupView(props: PopupViewProps) {
   );
 }
 
-function ActivePaycard({ active, balance, balanceError }: PopupViewProps & { active: PaycardView }) {
+function ActivePaycard({ active, balance, balanceError, locale }: PopupViewProps & { active: PaycardView }) {
   return (
     <div className="paycard" style={{ "--card-color": active.color } as CSSProperties}>
       {/* Focus lands here after a switch (the button pressed is gone: that card is now this one). */}
@@ -181,11 +181,11 @@ function ActivePaycard({ active, balance, balanceError }: PopupViewProps & { act
       ) : balance ? (
         <>
           <p className="paycard-balance">
-            <strong data-testid="balance">{displayMoney(balance.available)}</strong>
+            <strong data-testid="balance">{formatAmount(balance.available, locale)}</strong>
             <span className="paycard-balance-label">available</span>
           </p>
           <p className="paycard-detail" data-testid="balance-detail">
-            {displayMoney(balance.balance)} balance · {displayMoney(balance.held)} pending
+            {formatAmount(balance.balance, locale)} balance · {formatAmount(balance.held, locale)} pending
           </p>
         </>
       ) : balance === null ? (

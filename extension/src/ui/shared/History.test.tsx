@@ -31,12 +31,24 @@ describe("a history row", () => {
     expect(html).toContain('data-status="delivered"');
     expect(html).toContain(`data-order-digest="${"d".repeat(64)}"`);
     expect(html).toContain("City council votes to plant 1,000 trees");
-    expect(html).toMatch(/data-testid="order-amount"[^>]*>\$0\.01</);
+    // The row's locale words the amount too: British English names the dollar.
+    expect(html).toMatch(/data-testid="order-amount"[^>]*>US\$0\.01</);
     expect(html).toContain("The Daily Cent");
     expect(html).toContain(
       '<time dateTime="2025-03-05T14:05:00.000Z" data-testid="order-time" title="5 Mar 2025, 14:05">5 Mar 2025, 14:05</time>',
     );
     expect(html).toMatch(/data-testid="order-status"[^>]*>Delivered</);
+  });
+
+  it("words the amount in the shopper's locale, every digit kept", () => {
+    const item = historyItem({ amount: { currency: "EUR", value: "1234.5" } });
+    expect(render(<HistoryRow item={item} locale="de-DE" timeZone="UTC" />)).toMatch(
+      /data-testid="order-amount"[^>]*>1\.234,50\u00a0€</,
+    );
+    const cent = historyItem({ amount: { currency: "USD", value: "0.01" } });
+    expect(render(<HistoryRow item={cent} locale="en-US" timeZone="UTC" />)).toMatch(
+      /data-testid="order-amount"[^>]*>\$0\.01</,
+    );
   });
 
   it("gives every status a label and, where there is one, the reason in words with its code apart", () => {

@@ -2,10 +2,10 @@
  * One purchase attempt as a row, the same in the popup (the latest few) and on the options page (all
  * of them, paged). `order-item` and its `data-status` / `data-order-digest` are what e2e reads.
  */
-import { displayMoney } from "@quickpay/protocol";
 import type { HistoryItem } from "../../shared/messages";
 import {
   amountWasNotTaken,
+  formatAmount,
   formatDateTime,
   formatWhen,
   reasonFor,
@@ -61,7 +61,7 @@ export function HistoryRow({
           {item.description}
         </span>
         <span className={struck ? "history-amount is-void" : "history-amount"} data-testid="order-amount">
-          {displayMoney(item.amount)}
+          {formatAmount(item.amount, locale)}
         </span>
       </div>
       <div className="history-meta">

@@ -9,6 +9,7 @@ import type { ReactNode } from "react";
 import { createRoot } from "react-dom/client";
 import { WalletUnreachable } from "../../shared/reply";
 import { formatDateTime } from "./format";
+import { Notice } from "./Notice";
 
 export function mount(node: ReactNode): void {
   const el = document.getElementById("root");
@@ -87,14 +88,8 @@ export function ErrorMessage({
   children?: ReactNode;
 }) {
   return (
-    <div
-      className="notice notice--error"
-      role="alert"
-      data-testid={testid}
-      data-error-code={errorCode(error)}
-    >
-      <span className="notice-text">{errorText(error)}</span>
-      {children}
-    </div>
+    <Notice tone="error" testid={testid} code={errorCode(error)} action={children}>
+      {errorText(error)}
+    </Notice>
   );
 }
