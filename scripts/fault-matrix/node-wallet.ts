@@ -10,6 +10,7 @@ import { paycardModules } from "@quickpay/paycards";
 import { paycardCodeHash } from "@quickpay/paycards/code-hash";
 import type { FetchLike } from "@quickpay/protocol";
 import { openWalletDb } from "../../extension/src/background/db";
+import { headlessWindows } from "../../extension/src/background/test-windows";
 import { createWallet, type Wallet } from "../../extension/src/background/wallet";
 import { repoRoot } from "../processes";
 import type { WalletSide } from "../testing/invariant";
@@ -115,7 +116,6 @@ export async function startNodeWallet(
 ): Promise<NodeWallet> {
   demoBankCodeHash ??= paycardCodeHash(demoBankModuleDir);
   const wire = new Wire();
-  let nextWindow = 1;
   const db = await openWalletDb(dbName);
   const wallet = createWallet({
     db,
@@ -123,13 +123,7 @@ export async function startNodeWallet(
     modules: paycardModules,
     codeHashes: { "demo-bank": demoBankCodeHash },
     // The person's window is a number; the cell answers for the person through engine.decide.
-    confirmWindows: {
-      open: async () => nextWindow++,
-      isOpen: async () => true,
-      showing: async () => [],
-      focus: async () => undefined,
-      close: async () => undefined,
-    },
+    confirmWindows: headlessWindows(),
     fetch: wire.fetch,
   });
 

@@ -7,9 +7,10 @@
 import "fake-indexeddb/auto";
 import { newPayerSalt, type SignedOrder } from "@quickpay/protocol";
 import { describe, expect, it } from "vitest";
-import { Allowances, allowanceKey, periodEndOf, periodStartOf } from "./allowances";
+import { Allowances, allowanceKey, creditAllowanceBack, periodEndOf, periodStartOf } from "./allowances";
 import { openWalletDb, type StoredPurchase, type WalletDatabase } from "./db";
 import { routeWalletMessage } from "./router";
+import { headlessWindows } from "./test-windows";
 import { createWallet } from "./wallet";
 
 const VENDOR = "v_shop";
@@ -18,7 +19,7 @@ let seq = 0;
 
 function purchase(
   value: string,
-  extra: { kind?: "micro" | "regular"; origin?: string; paycardId?: string } = {},
+  extra: { kind?: "micro" | "regular"; origin?: string; paycardId?: string; expiresAt?: Date } = {},
 ) {
   seq += 1;
   const id = `p_${seq.toString().padStart(6, "0")}`;
@@ -29,7 +30,7 @@ function purchase(
     description: "An article",
     amount: { currency: "USD", value },
     kind: extra.kind ?? "micro",
-    expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    expiresAt: (extra.expiresAt ?? new Date(Date.now() + 600_000)).toISOString(),
     deliveryUrl: "http://127.0.0.1:4100/deliver",
   };
   const p: StoredPurchase = {
@@ -166,13 +167,7 @@ describe("allowances", () => {
       hostUrl: "http://127.0.0.1:9",
       modules: {},
       codeHashes: {},
-      confirmWindows: {
-        open: async () => 1,
-        isOpen: async () => false,
-        showing: async () => [],
-        focus: async () => {},
-        close: async () => {},
-      },
+      confirmWindows: headlessWindows(),
     });
     await wallet.allowances.setFromPurchase(purchase("0.01"), { currency: "USD", value: "0.1" }, "day");
     const before = await db.getAll("allowances");
@@ -204,5 +199,83 @@ describe("allowances", () => {
     );
     expect(ui).toMatchObject({ ok: true, result: { limit: { value: "0.25" } } });
     await wallet.stop();
+  });
+
+  it("a purchase it paid that ends uncharged is credited back once, to its own period only", async () => {
+    const db = await freshDb();
+    await db.put("meta", {
+      id: "wallet",
+      walletId: "w_test",
+      registered: true,
+      registerMessageId: "m".repeat(16),
+    });
+    let clock = new Date(2026, 11, 2, 23, 50);
+    // No host or bank is reachable: each purchase ends by its order expiring before Inquiry Payment.
+    const worker = () =>
+      createWallet({
+        db,
+        hostUrl: "http://127.0.0.1:9",
+        modules: {},
+        codeHashes: {},
+        confirmWindows: headlessWindows(),
+        now: () => clock,
+      });
+    const w = worker();
+    const key = allowanceKey(VENDOR, ORIGIN);
+    const spent = async () => (await db.get("allowances", key))!.spentMicros;
+    await w.allowances.setFromPurchase(purchase("0.01"), { currency: "USD", value: "0.1" }, "day");
+    const soon = () => new Date(clock.getTime() + 60_000);
+    const asked = (p: StoredPurchase) => ({ ...p, createdAt: clock.toISOString() });
+    const failing = asked(purchase("0.02", { expiresAt: soon() }));
+    expect(await w.allowances.autoPay(failing)).toBe(true);
+    expect(await spent()).toBe(30_000);
+
+    // Two workers (one presumed dead but still running) both record the end: credited once.
+    clock = new Date(clock.getTime() + 2 * 60_000);
+    const other = worker();
+    await Promise.all([w.outbox.drain({ all: true }), other.outbox.drain({ all: true })]);
+    const ended = (await db.get("purchases", failing.id))!;
+    expect(ended).toMatchObject({ status: "failed", error: { code: "order_expired" } });
+    expect(ended.allowanceSpend).toMatchObject({ micros: 20_000, creditBack: { credited: true } });
+    expect(await spent()).toBe(10_000);
+    await w.outbox.drain({ all: true });
+    expect(await spent()).toBe(10_000);
+    // Recorded again by hand (a replayed write): the settled record changes nothing.
+    const allowanceStore = {
+      get: (k: string) => db.get("allowances", k),
+      put: (a: Parameters<typeof db.put<"allowances">>[1]) => db.put("allowances", a),
+    };
+    expect(await creditAllowanceBack(allowanceStore, ended, clock)).toEqual(ended);
+    expect(await spent()).toBe(10_000);
+
+    // Spent before midnight, ended after it: the new day is not given the old day's cents.
+    const lateFailure = asked(purchase("0.03", { expiresAt: soon() }));
+    expect(await w.allowances.autoPay(lateFailure)).toBe(true);
+    clock = new Date(2026, 11, 3, 0, 0, 30);
+    const today = asked(purchase("0.05", { expiresAt: new Date(clock.getTime() + 3_600_000) }));
+    expect(await w.allowances.autoPay(today)).toBe(true);
+    // Today's purchase is not this part's subject (with no bank here it would fail too): only the
+    // late one is sent.
+    await db.delete("outbox", today.inquiryMessageId);
+    await w.outbox.drain({ all: true });
+    expect((await db.get("purchases", lateFailure.id))!).toMatchObject({
+      status: "failed",
+      allowanceSpend: { creditBack: { credited: false } },
+    });
+    expect(await spent()).toBe(50_000);
+
+    // Never below zero, and a purchase that was charged (delivered) is not credited.
+    const chargedOrGone = (await db.get("purchases", today.id))!;
+    await db.put("allowances", { ...(await db.get("allowances", key))!, spentMicros: 20_000 });
+    const notCharged = { ...chargedOrGone, status: "not_charged" as const };
+    expect(
+      (await creditAllowanceBack(allowanceStore, notCharged, clock)).allowanceSpend?.creditBack,
+    ).toMatchObject({
+      credited: true,
+    });
+    expect(await spent()).toBe(0);
+    const delivered = { ...chargedOrGone, status: "delivered" as const };
+    expect(await creditAllowanceBack(allowanceStore, delivered, clock)).toEqual(delivered);
+    await Promise.all([w.stop(), other.stop()]);
   });
 });

@@ -17,6 +17,9 @@
  * transaction: IndexedDB runs readwrite transactions over the same store one after another, so two
  * concurrent purchases can never both fit in the last cent. Amounts are micro-units (protocol money
  * helpers), never floats.
+ *
+ * A purchase it paid that then ends without the shopper being charged gives its amount back to the
+ * period it was spent in (`creditAllowanceBack`, in the outbox's transaction that records the end).
  */
 import {
   formatMoney,
@@ -92,6 +95,50 @@ export function allowanceView(a: StoredAllowance, now: Date): AllowanceView {
     left: formatMoney({ currency: limit.currency, micros: Math.max(0, limit.micros - spent) }),
     renewsAt: periodEndOf(now, a.period).toISOString(),
   };
+}
+
+/**
+ * Whether a purchase ended with the shopper's money not taken: declined, `not_charged` (the shop
+ * refused for good; the bank releases its hold), or failed before any bank endorsed it (refused by
+ * the bank, expired, the card removed). A purchase that failed after an endorsement is not one: the
+ * shop may have delivered to an attempt whose answer was lost, so the Wallet cannot tell.
+ */
+export function amountNotTaken(p: Pick<StoredPurchase, "status" | "endorsement">): boolean {
+  return p.status === "declined" || p.status === "not_charged" || (p.status === "failed" && !p.endorsement);
+}
+
+/**
+ * Called with every purchase record the outbox is about to store (purchase-steps.ts), in the same
+ * transaction: an allowance purchase that has just ended with its amount not taken gives that amount
+ * back to its allowance — only to the period it was spent in, while that period lasts and the
+ * allowance is the one that paid (not revoked and made again since), never below zero. Returns the
+ * record to store, marked settled, so a second recording of the same end credits nothing.
+ */
+export async function creditAllowanceBack(
+  allowances: {
+    get(key: string): Promise<StoredAllowance | undefined>;
+    put(a: StoredAllowance): Promise<unknown>;
+  },
+  p: StoredPurchase,
+  now: Date,
+): Promise<StoredPurchase> {
+  const spend = p.allowanceSpend;
+  if (!spend || spend.creditBack || p.allowanceKey === undefined || !amountNotTaken(p)) return p;
+  const a = await allowances.get(p.allowanceKey);
+  const credited =
+    a !== undefined &&
+    a.period === spend.period &&
+    a.periodStart === spend.periodStart &&
+    periodStartOf(now, a.period).toISOString() === spend.periodStart &&
+    Date.parse(a.createdAt) <= Date.parse(p.createdAt);
+  if (credited) {
+    await allowances.put({
+      ...a,
+      spentMicros: Math.max(0, a.spentMicros - spend.micros),
+      updatedAt: now.toISOString(),
+    });
+  }
+  return { ...p, allowanceSpend: { ...spend, creditBack: { at: now.toISOString(), credited } } };
 }
 
 export class Allowances {
@@ -217,9 +264,10 @@ export class Allowances {
       await tx.done;
       return false;
     }
+    const periodStart = periodStartOf(now, a.period).toISOString();
     await tx.objectStore("allowances").put({
       ...a,
-      periodStart: periodStartOf(now, a.period).toISOString(),
+      periodStart,
       spentMicros: spent + amount.micros,
       updatedAt: now.toISOString(),
     });
@@ -228,6 +276,7 @@ export class Allowances {
       payerSalt: p.payerSalt ?? newPayerSalt(),
       status: "paying",
       allowanceKey: a.key,
+      allowanceSpend: { period: a.period, periodStart, micros: amount.micros },
       updatedAt: now.toISOString(),
     };
     await tx.objectStore("purchases").put(paying);

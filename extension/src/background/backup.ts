@@ -100,19 +100,22 @@ export class Backups {
       if (NOT_BACKED_UP.has(name)) continue;
       stores[name] = await db.getAll(name);
     }
-    // Opened: the data key of this Wallet's password does not travel with the backup.
-    stores.keys = await Promise.all(
-      (await db.getAll("keys")).map(async (k) => {
-        const { sealed: _sealed, ...rest } = k;
-        return { ...rest, privateKey: await lock.privateKey(k) };
-      }),
-    );
-    stores.paycardStorage = await Promise.all(
-      (await db.getAll("paycardStorage")).map(async (r) => ({
-        key: r.key,
-        value: await lock.readStorage(r.key, r.value),
-      })),
-    );
+    // Opened: the data key of this Wallet's password does not travel with the backup. Read and
+    // opened in one turn of the lock, so no password change falls between (lock.ts `serialized`).
+    await lock.serialized(async () => {
+      stores.keys = await Promise.all(
+        (await db.getAll("keys")).map(async (k) => {
+          const { sealed: _sealed, ...rest } = k;
+          return { ...rest, privateKey: await lock.privateKey(k) };
+        }),
+      );
+      stores.paycardStorage = await Promise.all(
+        (await db.getAll("paycardStorage")).map(async (r) => ({
+          key: r.key,
+          value: await lock.readStorage(r.key, r.value),
+        })),
+      );
+    });
     const createdAt = (this.deps.now?.() ?? new Date()).toISOString();
     const contents: BackupContents = { createdAt, schema: DB_VERSION, stores };
     const salt = crypto.getRandomValues(new Uint8Array(new ArrayBuffer(16)));
@@ -150,7 +153,15 @@ export class Backups {
         "the Wallet has Paycards",
         "This Wallet already has Paycards. Restoring replaces them and this Wallet's history with the backup's.",
       );
-    // Sealed again under this Wallet's password, if it has one, before anything is written.
+    // Sealed again under this Wallet's password, if it has one, and written in the same turn of the
+    // lock, so a password change cannot fall between the sealing and the write (lock.ts `serialized`).
+    await lock.serialized(() => this.replaceAll(contents));
+    this.deps.onRestored?.();
+    return summaryOf(contents);
+  }
+
+  private async replaceAll(contents: BackupContents): Promise<void> {
+    const { db, lock } = this.deps;
     const stores = { ...contents.stores };
     stores.keys = await Promise.all(
       ((stores.keys ?? []) as { id: string; privateKey: string }[]).map((k) => lock.sealKeyPair(k)),
@@ -175,8 +186,6 @@ export class Backups {
       for (const record of stores[name] ?? []) await store.put(record as never);
     }
     await tx.done;
-    this.deps.onRestored?.();
-    return summaryOf(contents);
   }
 
   /** Decrypts and checks a backup file's text. */

@@ -22,30 +22,54 @@ const ALL_STORES = [
   "purchases",
 ].sort();
 
+/** What each released schema's records look like in the tests below: store name → records. */
+type Seed = Record<string, object[]>;
+
+/**
+ * A database as a Wallet of schema `version` made it (its stores and indexes exactly), holding
+ * `seed`, closed again: what `openWalletDb` finds on the shopper's disk. Returns its name.
+ */
+async function seedSchema(version: 1 | 2 | 3 | 4, seed: Seed): Promise<string> {
+  const name = `db-upgrade-v${version}-${Date.now()}-${Math.random()}`;
+  const old = await openDB(name, version, {
+    upgrade(db) {
+      for (const store of ["keys", "meta"]) db.createObjectStore(store, { keyPath: "id" });
+      db.createObjectStore("paycards", { keyPath: "paycardId" });
+      db.createObjectStore("paycardStorage", { keyPath: "key" });
+      db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
+      if (version === 1) {
+        db.createObjectStore("orders", { keyPath: "orderDigest" }).createIndex("byCreatedAt", "createdAt");
+        db.createObjectStore("pending", { keyPath: "id" });
+        return;
+      }
+      const purchases = db.createObjectStore("purchases", { keyPath: "id" });
+      purchases.createIndex("byCreatedAt", ["createdAt", "id"]);
+      purchases.createIndex("byState", "status");
+      purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
+      if (version < 4) return;
+      purchases.createIndex("byOrderDigest", "orderDigest");
+      const inbox = db.createObjectStore("inbox", { keyPath: "id" });
+      inbox.createIndex("bySeq", "seq");
+      inbox.createIndex("byUnread", "unread");
+      db.createObjectStore("inboxState", { keyPath: "id" });
+      db.createObjectStore("confirmations", { keyPath: "key" });
+    },
+  });
+  for (const [store, records] of Object.entries(seed)) {
+    for (const record of records) await old.put(store, record);
+  }
+  old.close();
+  return name;
+}
+
 describe("openWalletDb", () => {
   it("upgrades a version-1 database: identity and Paycards stay, pending/orders go", async () => {
-    const name = `db-upgrade-${Date.now()}`;
-    const v1 = await openDB(name, 1, {
-      upgrade(db) {
-        db.createObjectStore("keys", { keyPath: "id" });
-        db.createObjectStore("meta", { keyPath: "id" });
-        db.createObjectStore("paycards", { keyPath: "paycardId" });
-        db.createObjectStore("paycardStorage", { keyPath: "key" });
-        db.createObjectStore("orders", { keyPath: "orderDigest" }).createIndex("byCreatedAt", "createdAt");
-        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
-        db.createObjectStore("pending", { keyPath: "id" });
-      },
+    const name = await seedSchema(1, {
+      meta: [{ id: "wallet", walletId: "w_1", registered: true, registerMessageId: "m".repeat(16) }],
+      paycards: [{ paycardId: "pc_1", moduleId: "demo-bank", active: true }],
+      orders: [{ orderDigest: "a".repeat(64), createdAt: "2026-01-01T00:00:00.000Z" }],
+      outbox: [{ id: "x".repeat(16), state: "pending", attempts: 2 }],
     });
-    await v1.put("meta", {
-      id: "wallet",
-      walletId: "w_1",
-      registered: true,
-      registerMessageId: "m".repeat(16),
-    });
-    await v1.put("paycards", { paycardId: "pc_1", moduleId: "demo-bank", active: true });
-    await v1.put("orders", { orderDigest: "a".repeat(64), createdAt: "2026-01-01T00:00:00.000Z" });
-    await v1.put("outbox", { id: "x".repeat(16), state: "pending", attempts: 2 });
-    v1.close();
 
     const db = await openWalletDb(name);
     expect(db.version).toBe(DB_VERSION);
@@ -64,19 +88,6 @@ describe("openWalletDb", () => {
   });
 
   it("upgrades a version-2 database: purchases not yet endorsed, and their queued Inquiry Payment, get one salt", async () => {
-    const name = `db-upgrade-v2-${Date.now()}`;
-    const v2 = await openDB(name, 2, {
-      upgrade(db) {
-        for (const store of ["keys", "meta"]) db.createObjectStore(store, { keyPath: "id" });
-        db.createObjectStore("paycards", { keyPath: "paycardId" });
-        db.createObjectStore("paycardStorage", { keyPath: "key" });
-        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
-        const purchases = db.createObjectStore("purchases", { keyPath: "id" });
-        purchases.createIndex("byCreatedAt", ["createdAt", "id"]);
-        purchases.createIndex("byState", "status");
-        purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
-      },
-    });
     const purchase = (id: string, status: string, extra: object = {}) => ({
       id,
       status,
@@ -85,28 +96,24 @@ describe("openWalletDb", () => {
       createdAt: "2026-01-01T00:00:00.000Z",
       ...extra,
     });
-    await v2.put("purchases", purchase("paying", "paying"));
-    await v2.put("purchases", purchase("confirming", "confirming"));
-    await v2.put(
-      "purchases",
-      purchase("endorsed", "delivered", { endorsement: { endorsement: {}, sig: "x" } }),
-    );
     const inquiry = { orderDigest: "a".repeat(64), kind: "micro" };
-    await v2.put("outbox", {
-      id: "i".repeat(16),
-      type: "InquiryPayment",
-      purchaseId: "paying",
-      body: inquiry,
-      state: "pending",
+    const name = await seedSchema(2, {
+      purchases: [
+        purchase("paying", "paying"),
+        purchase("confirming", "confirming"),
+        purchase("endorsed", "delivered", { endorsement: { endorsement: {}, sig: "x" } }),
+      ],
+      outbox: [
+        { id: "i".repeat(16), type: "InquiryPayment", purchaseId: "paying", body: inquiry, state: "pending" },
+        {
+          id: "r".repeat(16),
+          type: "RegisterOrder",
+          purchaseId: "endorsed",
+          body: { a: 1 },
+          state: "pending",
+        },
+      ],
     });
-    await v2.put("outbox", {
-      id: "r".repeat(16),
-      type: "RegisterOrder",
-      purchaseId: "endorsed",
-      body: { a: 1 },
-      state: "pending",
-    });
-    v2.close();
 
     const db = await openWalletDb(name);
     expect(db.version).toBe(DB_VERSION);
@@ -127,19 +134,6 @@ describe("openWalletDb", () => {
   });
 
   it("upgrades a version-3 database: the inbox is added, every record stays, purchases are found by order digest", async () => {
-    const name = `db-upgrade-v3-${Date.now()}`;
-    const v3 = await openDB(name, 3, {
-      upgrade(db) {
-        for (const store of ["keys", "meta"]) db.createObjectStore(store, { keyPath: "id" });
-        db.createObjectStore("paycards", { keyPath: "paycardId" });
-        db.createObjectStore("paycardStorage", { keyPath: "key" });
-        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
-        const purchases = db.createObjectStore("purchases", { keyPath: "id" });
-        purchases.createIndex("byCreatedAt", ["createdAt", "id"]);
-        purchases.createIndex("byState", "status");
-        purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
-      },
-    });
     const digest = "d".repeat(64);
     const purchase = {
       id: "p1",
@@ -150,9 +144,7 @@ describe("openWalletDb", () => {
       payerSalt: "s".repeat(43),
       createdAt: "2026-01-01T00:00:00.000Z",
     };
-    await v3.put("purchases", purchase);
     const meta = { id: "wallet", walletId: "w_1", registered: true, registerMessageId: "m".repeat(16) };
-    await v3.put("meta", meta);
     const queued = {
       id: "r".repeat(16),
       type: "RegisterOrder",
@@ -160,8 +152,7 @@ describe("openWalletDb", () => {
       body: { a: 1 },
       state: "pending",
     };
-    await v3.put("outbox", queued);
-    v3.close();
+    const name = await seedSchema(3, { purchases: [purchase], meta: [meta], outbox: [queued] });
 
     const db = await openWalletDb(name);
     expect(db.version).toBe(DB_VERSION);
@@ -182,24 +173,6 @@ describe("openWalletDb", () => {
   });
 
   it("upgrades a version-4 database: allowances are added, every schema-4 record stays", async () => {
-    const name = `db-upgrade-4-${Date.now()}`;
-    const v4 = await openDB(name, 4, {
-      upgrade(db) {
-        for (const store of ["keys", "meta", "inboxState"]) db.createObjectStore(store, { keyPath: "id" });
-        db.createObjectStore("paycards", { keyPath: "paycardId" });
-        db.createObjectStore("paycardStorage", { keyPath: "key" });
-        db.createObjectStore("outbox", { keyPath: "id" }).createIndex("byState", "state");
-        const purchases = db.createObjectStore("purchases", { keyPath: "id" });
-        purchases.createIndex("byCreatedAt", ["createdAt", "id"]);
-        purchases.createIndex("byState", "status");
-        purchases.createIndex("byVendorItem", ["vendorId", "itemId"]);
-        purchases.createIndex("byOrderDigest", "orderDigest");
-        const inbox = db.createObjectStore("inbox", { keyPath: "id" });
-        inbox.createIndex("bySeq", "seq");
-        inbox.createIndex("byUnread", "unread");
-        db.createObjectStore("confirmations", { keyPath: "key" });
-      },
-    });
     const purchase = {
       id: "p1",
       status: "confirming",
@@ -208,10 +181,8 @@ describe("openWalletDb", () => {
       orderDigest: "e".repeat(64),
       createdAt: "2026-01-01T00:00:00.000Z",
     };
-    await v4.put("purchases", purchase);
     const window = { key: "window", windowId: 7, openedAt: "2026-01-01T00:00:00.000Z" };
-    await v4.put("confirmations", window);
-    v4.close();
+    const name = await seedSchema(4, { purchases: [purchase], confirmations: [window] });
 
     const db = await openWalletDb(name);
     expect(db.version).toBe(DB_VERSION);

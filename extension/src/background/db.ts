@@ -41,6 +41,11 @@ export interface StoredPaycard {
   /** Exactly one stored Paycard is active (see active-paycard.ts). */
   active: boolean;
   addedAt: string;
+  /**
+   * The module's storage keys (`<moduleId>/<key>`) it wrote while binding this card: what the Wallet
+   * deletes itself if the broker can never be told of the card's removal (paycard-host.ts).
+   */
+  storageKeys?: string[];
 }
 
 /**
@@ -126,6 +131,17 @@ export interface StoredPurchase {
    */
   allowanceKey?: string;
   /**
+   * What the allowance was charged for this purchase, and in which of its periods (allowances.ts):
+   * given back to that period if the purchase ends without the shopper being charged. `creditBack`
+   * records that this was settled (credited, or not because the period was over), so it happens once.
+   */
+  allowanceSpend?: {
+    period: AllowancePeriod;
+    periodStart: string;
+    micros: number;
+    creditBack?: { at: string; credited: boolean };
+  };
+  /**
    * Its place in the confirmation queue: taken when the page asked, before Get Order, so requests
    * are shown in the order they were made (`ConfirmQueue.arrival`). Absent before schema 4.
    */
@@ -157,7 +173,10 @@ export interface StoredMail {
   seq: number;
   from: string;
   messageId: string;
-  /** The host's kind: `Memo` (a vendor's reply, a broker's notice) or `RefundNotice`. */
+  /**
+   * The host's kind: `Memo` (a vendor's reply, a broker's notice) or `RefundNotice`; `WalletNotice`
+   * for the Wallet's own notices (inbox.ts `walletNotice`, from `wallet`).
+   */
   kind: string;
   postedAt: string;
   fetchedAt: string;
@@ -248,8 +267,20 @@ export type ConfirmRecord =
 
 export type WalletDatabase = IDBPDatabase<WalletDB>;
 
-/** The stores a write of the outbox touches: an acknowledgement and its effect commit together. */
-export const OUTBOX_WRITE_STORES = ["outbox", "purchases", "meta"] as const;
+/**
+ * The stores a write of the outbox touches: an acknowledgement (or a give-up) and its effect commit
+ * together — the purchase moving on and its allowance credited back, Register Wallet's `meta`, and a
+ * given-up Forget Paycard's credential deleted (`paycards`, `paycardStorage`) with its inbox notice.
+ */
+export const OUTBOX_WRITE_STORES = [
+  "outbox",
+  "purchases",
+  "meta",
+  "allowances",
+  "paycards",
+  "paycardStorage",
+  "inbox",
+] as const;
 export type OutboxWriteTx = IDBPTransaction<WalletDB, typeof OUTBOX_WRITE_STORES, "readwrite">;
 
 export const DB_NAME = "quickpay-wallet";

@@ -41,10 +41,14 @@ export async function ensureWallet(
 
 /** The wallet's signer; with a local password set, throws `wallet_locked` while the Wallet is locked. */
 export async function walletSigner(db: WalletDatabase, lock?: WalletLock): Promise<Signer | undefined> {
-  const [keys, meta] = await Promise.all([db.get("keys", "wallet"), db.get("meta", "wallet")]);
-  if (!keys || !meta) return undefined;
-  const privateKey = lock ? await lock.privateKey(keys) : keys.privateKey;
-  return { playerId: meta.walletId, privateKey };
+  const read = async () => {
+    const [keys, meta] = await Promise.all([db.get("keys", "wallet"), db.get("meta", "wallet")]);
+    if (!keys || !meta) return undefined;
+    const privateKey = lock ? await lock.privateKey(keys) : keys.privateKey;
+    return { playerId: meta.walletId, privateKey };
+  };
+  // Read and opened in one turn of the lock: no password change falls between (lock.ts).
+  return lock ? lock.serialized(read) : read();
 }
 
 /** Called when the host acknowledges Register Wallet, in the outbox's acknowledging transaction. */

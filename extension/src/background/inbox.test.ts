@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWalletDb } from "./db";
 import { CAPS, plainText } from "./inbox";
 import { startTestVendor, type TestVendor, testItem } from "./test-vendor";
+import { headlessWindows } from "./test-windows";
 import { createWallet, type Wallet } from "./wallet";
 
 const moduleDir = path.resolve(fileURLToPath(import.meta.url), "../../../../paycards/src/demo-bank/module");
@@ -53,14 +54,8 @@ async function wallet(): Promise<Wallet> {
     hostUrl: host.url,
     modules: paycardModules,
     codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
-    // One window "on screen" for the purchase; the test approves through the engine.
-    confirmWindows: {
-      open: async () => 1,
-      isOpen: async () => true,
-      showing: async () => [],
-      focus: async () => {},
-      close: async () => {},
-    },
+    // A window "on screen" for the purchase; the test approves through the engine.
+    confirmWindows: headlessWindows(),
     fetch: network,
     onUnreadChanged: (n) => badge.push(n),
   });

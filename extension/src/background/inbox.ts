@@ -8,6 +8,9 @@
  * fetches at once, or a worker stopped between the fetch and the write neither doubles nor loses one
  * (the host answers "after the cursor" again from the cursor that was stored).
  *
+ * The inbox is bounded (inbox-limit.ts), in the transaction of every write. Besides the host's mail it
+ * holds the Wallet's own notices (`walletNotice`), e.g. that a removed Paycard's bank was never told.
+ *
  * Messages are hints from untrusted senders: plain text with control and direction-changing
  * characters removed, capped, never markup; linked to an order only when that order was made with
  * the sender (its vendor, or the broker that endorsed it), so a sender cannot borrow another
@@ -23,9 +26,11 @@ import {
   sendMessage,
   signEnvelope,
 } from "@quickpay/protocol";
+import type { IDBPObjectStore, StoreNames } from "idb";
 import type { InboxMessage, InboxView } from "../shared/messages";
-import type { StoredMail, StoredPurchase, WalletDatabase } from "./db";
+import type { StoredMail, StoredPurchase, WalletDatabase, WalletDB } from "./db";
 import { historyItem } from "./history";
+import { pruneInbox } from "./inbox-limit";
 
 /** Messages asked for per Fetch Messages (the host allows up to 500). */
 export const INBOX_PAGE = 100;
@@ -75,6 +80,41 @@ function safeLink(raw: string | undefined): string | undefined {
 }
 
 export type Sender = NonNullable<StoredMail["sender"]>;
+
+/** Who the Wallet's own notices are from, as the inbox shows it. */
+export const WALLET_NOTICE_SENDER: Sender = { kind: "wallet", name: "Your QuickPay Wallet" };
+
+/**
+ * Stores one of the Wallet's own notices, unread, inside the caller's transaction; `noticeId` makes
+ * it once (a second store of the same id changes nothing). It is placed after every message stored
+ * so far and before any the host posts later (host cursors are whole numbers: it takes the midpoint
+ * to the next one), and the inbox's bound applies to it like to any other.
+ */
+export async function walletNotice<S extends ArrayLike<StoreNames<WalletDB>>>(
+  inbox: IDBPObjectStore<WalletDB, S, "inbox", "readwrite">,
+  notice: { noticeId: string; subject: string; text: string },
+  now: Date,
+): Promise<boolean> {
+  const id = `wallet ${notice.noticeId}`;
+  if (await inbox.get(id)) return false;
+  const last = (await inbox.index("bySeq").openCursor(null, "prev"))?.value.seq ?? 0;
+  const at = now.toISOString();
+  await inbox.put({
+    id,
+    seq: (last + Math.floor(last) + 1) / 2,
+    from: "wallet",
+    messageId: notice.noticeId,
+    kind: "WalletNotice",
+    postedAt: at,
+    fetchedAt: at,
+    sender: WALLET_NOTICE_SENDER,
+    subject: plainText(notice.subject, CAPS.subject),
+    text: plainText(notice.text, CAPS.text, true),
+    unread: 1,
+  });
+  await pruneInbox(inbox, now);
+  return true;
+}
 
 /**
  * One host mail as the inbox keeps it, or undefined for a kind the Wallet does not show (a wallet
@@ -363,6 +403,8 @@ export class Inbox {
       await inbox.put(mail);
       added++;
     }
+    // Bounded in this same transaction: what this page added counts at once (inbox-limit.ts).
+    if (added > 0) await pruneInbox(inbox, now);
     const states = tx.objectStore("inboxState");
     const state = await states.get("host");
     const stored = state?.cursor;

@@ -305,3 +305,212 @@ describe("the local password", () => {
     ).toMatchObject({ ok: true, result: { locked: false } });
   });
 });
+
+/** A promise and the hand that settles it: a step of the test holds until `release()`. */
+function gate() {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { held, release };
+}
+
+/**
+ * The same database, but each `put` into `paycardStorage` waits for `hold` first: a module's write
+ * in flight (already sealed or left in the clear by the lock, not yet landed in IndexedDB).
+ */
+function slowPuts(db: WalletDatabase, hold: Promise<void>): WalletDatabase {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "put") {
+        return async (store: string, value: unknown) => {
+          if (store === "paycardStorage") await hold;
+          return target.put(store as never, value as never);
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+/**
+ * The same database, but right after the first read of every `paycardStorage` value, `key` is
+ * deleted there — as the outbox giving up a Forget Paycard does, in its own transaction, without
+ * taking the lock's turn — before the reader writes anything back.
+ */
+function deleteAfterFirstRead(db: WalletDatabase, key: string): WalletDatabase {
+  let done = false;
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "getAll") {
+        return async (store: string, ...rest: unknown[]) => {
+          const all = await (target.getAll as (...a: unknown[]) => Promise<unknown[]>)(store, ...rest);
+          if (store === "paycardStorage" && !done) {
+            done = true;
+            await target.delete("paycardStorage", key);
+          }
+          return all;
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+/** Lets every promise that can move on do so (a step waiting on the lock's turn stays waiting). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/**
+ * Waits until `change` is done or has had long enough to be (a PBKDF2 of 600,000 iterations takes a
+ * fraction of a second): a change that does not wait for the write in flight is over by then.
+ */
+const given = (change: Promise<unknown>) =>
+  Promise.race([change, new Promise((resolve) => setTimeout(resolve, 1_500))]);
+
+const LATE = { token: "in-flight-secret-5b6c", account: "000222" };
+const LATE_KEY = "demo-bank/credential:late";
+
+describe("a password change while a module's storage is in use", () => {
+  it("a write in flight when the password is removed lands in the clear, and reads", async () => {
+    const { db, lock, local } = await setup();
+    await lock.setPassword(PASSWORD);
+    const hold = gate();
+    const slow = moduleStorage(slowPuts(db, hold.held), "demo-bank", lock);
+    const order: string[] = [];
+    const write = slow.set("credential:late", LATE).then(() => order.push("write"));
+    await settle();
+    const removal = lock.removePassword(PASSWORD).then(() => order.push("remove"));
+    await given(removal);
+    // The removal waits for the write's turn: the password is still there.
+    expect(order).toEqual([]);
+    expect(await local.get(LOCK_CONFIG_KEY)).toBeDefined();
+    hold.release();
+    await Promise.all([write, removal]);
+    expect(order).toEqual(["write", "remove"]);
+    expect(await lock.status()).toMatchObject({ enabled: false, locked: false });
+    // Stored in the clear (no key is left to open a sealed one), and readable as the module wrote it.
+    expect((await db.get("paycardStorage", LATE_KEY))?.value).toEqual(LATE);
+    expect(await moduleStorage(db, "demo-bank", lock).get("credential:late")).toEqual(LATE);
+    expect(await atRest(db, local)).not.toContain('"$sealed"');
+  });
+
+  it("a write asked for while the password is being removed waits, and lands in the clear", async () => {
+    const { db, lock, storage } = await setup();
+    await lock.setPassword(PASSWORD);
+    const order: string[] = [];
+    const removal = lock.removePassword(PASSWORD).then(() => order.push("remove"));
+    const write = storage.set("credential:late", LATE).then(() => order.push("write"));
+    await Promise.all([removal, write]);
+    expect(order).toEqual(["remove", "write"]);
+    expect((await db.get("paycardStorage", LATE_KEY))?.value).toEqual(LATE);
+    expect(await storage.get("credential:late")).toEqual(LATE);
+  });
+
+  it("a write in flight when the first password is set lands sealed under its key, never in the clear", async () => {
+    const { db, lock, local } = await setup();
+    const hold = gate();
+    const slow = moduleStorage(slowPuts(db, hold.held), "demo-bank", lock);
+    const order: string[] = [];
+    const write = slow.set("credential:late", LATE).then(() => order.push("write"));
+    await settle();
+    const setting = lock.setPassword(PASSWORD).then(() => order.push("set"));
+    await given(setting);
+    expect(order).toEqual([]);
+    expect(await local.get(LOCK_CONFIG_KEY)).toBeUndefined();
+    hold.release();
+    await Promise.all([write, setting]);
+    expect(order).toEqual(["write", "set"]);
+    expect(isSealed((await db.get("paycardStorage", LATE_KEY))?.value)).toBe(true);
+    expect(await atRest(db, local)).not.toContain(LATE.token);
+    // Sealed under the key of this password: it opens after locking and unlocking with it.
+    await lock.lock();
+    await lock.unlock(PASSWORD);
+    expect(await moduleStorage(db, "demo-bank", lock).get("credential:late")).toEqual(LATE);
+  });
+
+  it("a write asked for while the first password is being set waits, and lands sealed", async () => {
+    const { db, lock, local, storage } = await setup();
+    const setting = lock.setPassword(PASSWORD);
+    const write = storage.set("credential:late", LATE);
+    await Promise.all([setting, write]);
+    expect(isSealed((await db.get("paycardStorage", LATE_KEY))?.value)).toBe(true);
+    expect(await atRest(db, local)).not.toContain(LATE.token);
+    expect(await storage.get("credential:late")).toEqual(LATE);
+  });
+
+  it("a write in flight while the password is changed opens with the new password only", async () => {
+    const { db, lock, local } = await setup();
+    await lock.setPassword(PASSWORD);
+    const hold = gate();
+    const slow = moduleStorage(slowPuts(db, hold.held), "demo-bank", lock);
+    const order: string[] = [];
+    const write = slow.set("credential:late", LATE).then(() => order.push("write"));
+    await settle();
+    const change = lock.changePassword(PASSWORD, "a brand new one").then(() => order.push("change"));
+    await given(change);
+    expect(order).toEqual([]);
+    hold.release();
+    await Promise.all([write, change]);
+    expect(order).toEqual(["write", "change"]);
+    expect(isSealed((await db.get("paycardStorage", LATE_KEY))?.value)).toBe(true);
+    expect(await atRest(db, local)).not.toContain(LATE.token);
+    await lock.lock();
+    expect(await codeOf(lock.unlock(PASSWORD))).toBe("wrong_password");
+    await lock.unlock("a brand new one");
+    const storage = moduleStorage(db, "demo-bank", lock);
+    expect(await storage.get("credential:late")).toEqual(LATE);
+    expect(await storage.get("credential:pc1")).toEqual(CREDENTIAL);
+    // And removing the new password stores both in the clear.
+    await lock.removePassword("a brand new one");
+    expect((await db.get("paycardStorage", LATE_KEY))?.value).toEqual(LATE);
+  });
+
+  it("a value a module deletes while the password is removed or set stays deleted", async () => {
+    const { db, lock, storage } = await setup();
+    await lock.setPassword(PASSWORD);
+    const removal = lock.removePassword(PASSWORD);
+    const deletion = storage.delete("credential:pc1");
+    await Promise.all([removal, deletion]);
+    expect(await db.get("paycardStorage", "demo-bank/credential:pc1")).toBeUndefined();
+    expect(await storage.get("credential:pc1")).toBeUndefined();
+
+    await storage.set("credential:pc1", CREDENTIAL);
+    const setting = lock.setPassword(PASSWORD);
+    const again = storage.delete("credential:pc1");
+    await Promise.all([setting, again]);
+    expect(await db.get("paycardStorage", "demo-bank/credential:pc1")).toBeUndefined();
+    expect(await storage.get("credential:pc1")).toBeUndefined();
+  });
+
+  it("a value deleted outside the lock's turn after unsealing read it is not written back", async () => {
+    const { db, lock, local, session } = await setup();
+    await lock.setPassword(PASSWORD);
+    await moduleStorage(db, "demo-bank", lock).set("credential:keep", { token: "kept-secret-3d" });
+    // The lock reads every sealed value, then the credential is deleted before it writes them back.
+    const racing = new WalletLock({
+      db: deleteAfterFirstRead(db, "demo-bank/credential:pc1"),
+      local,
+      session,
+    });
+    await racing.removePassword(PASSWORD);
+    expect(await db.get("paycardStorage", "demo-bank/credential:pc1")).toBeUndefined();
+    expect((await db.get("paycardStorage", "demo-bank/credential:keep"))?.value).toEqual({
+      token: "kept-secret-3d",
+    });
+    expect(await atRest(db, local)).not.toContain(CREDENTIAL.token);
+  });
+
+  it("a value deleted outside the lock's turn after sealing read it is not written back", async () => {
+    const { db, local, session } = await setup();
+    const racing = new WalletLock({
+      db: deleteAfterFirstRead(db, "demo-bank/credential:pc1"),
+      local,
+      session,
+    });
+    await racing.setPassword(PASSWORD);
+    expect(await db.get("paycardStorage", "demo-bank/credential:pc1")).toBeUndefined();
+    expect(await atRest(db, local)).not.toContain(CREDENTIAL.token);
+  });
+});

@@ -11,6 +11,8 @@
  * authenticated data, where it is stored (`keys/wallet`, `paycardStorage/<key>`), so a sealed value
  * moved to another place does not open. Records are self-describing, so a worker stopped halfway
  * through sealing (or unsealing) leaves a mix that still reads; the next unlock seals the rest.
+ * Key changes and every access to a sealed value run one after another (`serialized`), so a write in
+ * flight during a password change lands sealed exactly when a password is set, under its key.
  */
 import type { Json } from "@quickpay/paycards";
 import { QuickPayError } from "@quickpay/protocol";
@@ -178,7 +180,26 @@ export interface WalletLockDeps {
 }
 
 export class WalletLock {
+  /** The tail of the lock's sequence (`serialized`): every key change and every stored-value access. */
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: WalletLockDeps) {}
+
+  /**
+   * Runs `step` after every step queued before it and before any queued after it. Key changes (a
+   * password set, changed or removed, an unlock's sealing) and every read, write and delete of a
+   * sealed value (moduleStorage, the wallet key, backups) are such steps, so a value is never sealed
+   * under a key that is being replaced, written in the clear while everything is being sealed, or
+   * read back into the clear after it was deleted. IndexedDB cannot hold this together by itself: a
+   * transaction ends at the first await on WebCrypto, and the lock's settings live in
+   * `chrome.storage`. One service worker runs at a time, so one in-memory sequence is enough.
+   * `step` must not call another serialized method of this lock (it would wait for itself).
+   */
+  serialized<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(step, step);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
@@ -256,51 +277,62 @@ export class WalletLock {
 
   /** Sets the first password: the Wallet stays unlocked, and the key and credentials are sealed. */
   async setPassword(password: string, autoLockMinutes = DEFAULT_AUTO_LOCK_MINUTES): Promise<void> {
-    if (await this.config())
-      throw invalid("This Wallet already has a password. Change it with your current password.");
     WalletLock.checkPassword(password);
     WalletLock.checkMinutes(autoLockMinutes);
-    const raw = randomBytes(32);
-    const config = await this.wrap(raw, password, autoLockMinutes);
-    await this.deps.session.set(UNLOCKED_KEY, { dataKey: toBase64(raw), lastActivity: this.now() });
-    await this.deps.local.set(LOCK_CONFIG_KEY, config);
-    await this.sealAll();
+    await this.serialized(async () => {
+      if (await this.config())
+        throw invalid("This Wallet already has a password. Change it with your current password.");
+      const raw = randomBytes(32);
+      const config = await this.wrap(raw, password, autoLockMinutes);
+      await this.deps.session.set(UNLOCKED_KEY, { dataKey: toBase64(raw), lastActivity: this.now() });
+      await this.deps.local.set(LOCK_CONFIG_KEY, config);
+      await this.sealAll();
+    });
   }
 
   async changePassword(current: string, next: string): Promise<void> {
-    const config = await this.config();
-    if (!config) throw invalid("This Wallet has no password yet.");
     WalletLock.checkPassword(next);
-    const raw = await this.unwrap(config, current);
-    await this.deps.local.set(LOCK_CONFIG_KEY, await this.wrap(raw, next, config.autoLockMinutes));
+    await this.serialized(async () => {
+      const config = await this.config();
+      if (!config) throw invalid("This Wallet has no password yet.");
+      const raw = await this.unwrap(config, current);
+      await this.deps.local.set(LOCK_CONFIG_KEY, await this.wrap(raw, next, config.autoLockMinutes));
+    });
   }
 
   /** Removes the password (the current one confirms it): everything is stored unsealed again. */
   async removePassword(current: string): Promise<void> {
-    const config = await this.config();
-    if (!config) return;
-    const raw = await this.unwrap(config, current);
-    await this.deps.session.set(UNLOCKED_KEY, { dataKey: toBase64(raw), lastActivity: this.now() });
-    await this.unsealAll();
-    await this.deps.local.remove(LOCK_CONFIG_KEY);
-    await this.deps.session.remove(UNLOCKED_KEY);
+    await this.serialized(async () => {
+      const config = await this.config();
+      if (!config) return;
+      const raw = await this.unwrap(config, current);
+      await this.deps.session.set(UNLOCKED_KEY, { dataKey: toBase64(raw), lastActivity: this.now() });
+      await this.unsealAll();
+      await this.deps.local.remove(LOCK_CONFIG_KEY);
+      await this.deps.session.remove(UNLOCKED_KEY);
+    });
   }
 
   async setAutoLock(minutes: number): Promise<void> {
-    const config = await this.config();
-    if (!config) throw invalid("Set a password first: only a Wallet with a password locks.");
     WalletLock.checkMinutes(minutes);
-    await this.deps.local.set(LOCK_CONFIG_KEY, { ...config, autoLockMinutes: minutes });
+    await this.serialized(async () => {
+      const config = await this.config();
+      if (!config) throw invalid("Set a password first: only a Wallet with a password locks.");
+      await this.deps.local.set(LOCK_CONFIG_KEY, { ...config, autoLockMinutes: minutes });
+    });
   }
 
   async unlock(password: string): Promise<void> {
-    const config = await this.config();
-    if (!config) return;
-    const raw = await this.unwrap(config, password);
-    await this.deps.session.set(UNLOCKED_KEY, { dataKey: toBase64(raw), lastActivity: this.now() });
-    // A worker stopped while sealing left some values in the clear: seal them now.
-    await this.sealAll();
-    this.deps.onUnlocked?.();
+    const unlocked = await this.serialized(async () => {
+      const config = await this.config();
+      if (!config) return false;
+      const raw = await this.unwrap(config, password);
+      await this.deps.session.set(UNLOCKED_KEY, { dataKey: toBase64(raw), lastActivity: this.now() });
+      // A worker stopped while sealing left some values in the clear: seal them now.
+      await this.sealAll();
+      return true;
+    });
+    if (unlocked) this.deps.onUnlocked?.();
   }
 
   async lock(): Promise<void> {
@@ -425,14 +457,23 @@ export class WalletLock {
           return { ...rest, privateKey: await this.privateKey(k) } satisfies StoredKeyPair;
         }),
     );
+    const sealedValues = (await db.getAll("paycardStorage")).filter((r) => isSealed(r.value));
+    const sealedBefore = new Map(sealedValues.map((r) => [r.key, r.value]));
     const values = await Promise.all(
-      (await db.getAll("paycardStorage"))
-        .filter((r) => isSealed(r.value))
-        .map(async (r) => ({ key: r.key, value: await this.readStorage(r.key, r.value) })),
+      sealedValues.map(async (r) => ({ key: r.key, value: await this.readStorage(r.key, r.value) })),
     );
+    // Written only where the sealed value read is still there: a value deleted meanwhile (by the
+    // outbox giving up a Forget Paycard, which does not take the lock's turn) stays deleted.
     const tx = db.transaction(["keys", "paycardStorage"], "readwrite");
-    for (const k of keys) await tx.objectStore("keys").put(k);
-    for (const r of values) await tx.objectStore("paycardStorage").put(r);
+    for (const k of keys) {
+      const now = await tx.objectStore("keys").get(k.id);
+      if (now?.sealed !== undefined) await tx.objectStore("keys").put(k);
+    }
+    for (const r of values) {
+      const now = await tx.objectStore("paycardStorage").get(r.key);
+      if (now && JSON.stringify(now.value) === JSON.stringify(sealedBefore.get(r.key)))
+        await tx.objectStore("paycardStorage").put(r);
+    }
     await tx.done;
   }
 }

@@ -16,7 +16,9 @@ import { type FetchLike, parseMoney } from "@quickpay/protocol";
 import { type RunningShop, startDemoShop } from "@quickpay/vendor-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWalletDb } from "./db";
+import { FORGET_DEADLINE_MS } from "./paycard-host";
 import { routeWalletMessage } from "./router";
+import { headlessWindows } from "./test-windows";
 import { createWallet, type Wallet } from "./wallet";
 
 const moduleDir = path.resolve(fileURLToPath(import.meta.url), "../../../../paycards/src/demo-bank/module");
@@ -28,10 +30,26 @@ let shop: RunningShop;
 let w: Wallet;
 /** While true, Forget Paycard never reaches the bank (it is away). */
 let bankAway = false;
+/** While true, the bank answers Forget Paycard with a refusal that no resend changes. */
+let bankRefuses = false;
+/** While set, Forget Paycard waits for it before the bank's answer (a request in flight). */
+let forgetHeld: { reached: () => void; held: Promise<void> } | undefined;
+/** How far the Wallet's clock is ahead of the real one (a Wallet that stayed offline for weeks). */
+let skewMs = 0;
 
 const fetchWithOutage: FetchLike = async (input, init) => {
-  if (bankAway && new URL(String(input)).pathname.endsWith(FORGET)) {
-    throw new TypeError("fetch failed (test: the bank is away)");
+  if (new URL(String(input)).pathname.endsWith(FORGET)) {
+    if (forgetHeld) {
+      forgetHeld.reached();
+      await forgetHeld.held;
+    }
+    if (bankAway) throw new TypeError("fetch failed (test: the bank is away)");
+    if (bankRefuses) {
+      return new Response(
+        JSON.stringify({ error: { code: "forbidden", message: "test: the bank refuses this Forget Paycard" } }),
+        { status: 403, headers: { "content-type": "application/json" } },
+      );
+    }
   }
   return fetch(input, init);
 };
@@ -64,15 +82,10 @@ beforeAll(async () => {
     hostUrl: host.url,
     modules: paycardModules,
     codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
-    // Confirmation windows are not this file's subject: one that opens and stays open.
-    confirmWindows: {
-      open: async () => 1,
-      isOpen: async () => true,
-      showing: async () => [],
-      focus: async () => {},
-      close: async () => {},
-    },
+    // Confirmation windows are not this file's subject: ones that open and stay open.
+    confirmWindows: headlessWindows(),
     fetch: fetchWithOutage,
+    now: () => new Date(Date.now() + skewMs),
   });
   await w.start();
   await w.outbox.drain();
@@ -201,5 +214,122 @@ describe("several Paycards", () => {
     expect(removal).toMatchObject({ active: null, activeChanged: true });
     expect(await w.paycards.list()).toEqual([]);
     await expect(w.engine.startPurchase(shop.url, "article-1")).rejects.toMatchObject({ code: "no_paycard" });
+  });
+});
+
+/** The Wallet's stored module keys (`demo-bank/paycard:<id>`) that name `paycardId`. */
+async function storedKeysOf(paycardId: string): Promise<string[]> {
+  return (await w.db.getAllKeys("paycardStorage")).map(String).filter((k) => k.includes(paycardId));
+}
+
+const NOT_TOLD = "Your bank was not told about a removed Paycard";
+
+describe("a removal the bank can never be told of", () => {
+  it("refused for good: the credential is deleted anyway, the inbox says so in words, the other card is untouched", async () => {
+    const alice = await add(ALICE, true);
+    const bob = await add(BOB, false);
+    expect(await storedKeysOf(bob.paycardId)).toEqual([`demo-bank/paycard:${bob.paycardId}`]);
+    const unreadBefore = await w.inbox.unreadCount();
+    bankRefuses = true;
+    try {
+      await w.paycards.remove(bob.paycardId);
+      await w.outbox.drain({ all: true });
+    } finally {
+      bankRefuses = false;
+    }
+    const forget = (await w.db.getAll("outbox")).filter((i) => i.type === "ForgetPaycard" && i.state === "failed");
+    expect(forget.map((i) => [i.gaveUp, i.lastError?.code])).toEqual([["refused", "forbidden"]]);
+    // The bank never heard: the card is still active there. The Wallet holds no secret of it anymore.
+    expect(bank.server.ledger.paycards.paycard(bob.paycardId)?.status).toBe("active");
+    expect(await storedKeysOf(bob.paycardId)).toEqual([]);
+    expect(await storedKeysOf(alice.paycardId)).toEqual([`demo-bank/paycard:${alice.paycardId}`]);
+    const overview = await w.paycards.overview();
+    expect(overview.map((c) => [c.accountLabel, c.status])).toEqual([["Alice Demo ••0001", "ready"]]);
+
+    const view = await w.inbox.view();
+    expect(view.unread).toBe(unreadBefore + 1);
+    const notice = view.messages.find((m) => m.title === NOT_TOLD);
+    expect(notice).toMatchObject({ fromName: "Your QuickPay Wallet", unread: true, order: null });
+    expect(notice!.text).toBe(
+      "You removed “Bob Demo ••0002” (Demo Bank). Your Wallet deleted its credential, but it could not " +
+        "tell Demo Bank that the card was removed. If someone else may have a copy of your card's " +
+        "details, ask Demo Bank to block the card.",
+    );
+  });
+
+  it("the same card added again after a give-up gets a new credential and pays", async () => {
+    const again = await add(BOB, true);
+    expect(await storedKeysOf(again.paycardId)).toEqual([`demo-bank/paycard:${again.paycardId}`]);
+    const overview = await w.paycards.overview();
+    expect(overview.find((c) => c.paycardId === again.paycardId)).toMatchObject({ status: "ready", active: true });
+    const before = micros(BOB);
+    const id = await w.engine.startPurchase(shop.url, "article-1");
+    await w.engine.decide(id, true);
+    await w.outbox.drain({ all: true });
+    await w.outbox.drain({ all: true });
+    expect((await w.purchases.get(id)).status).toBe("delivered");
+    expect(micros(BOB)).toBe(before - 10_000);
+  });
+
+  it("a bank away past the deadline: given up after 30 days, the credential deleted, one notice", async () => {
+    const bob = (await w.paycards.list()).find((c) => c.accountLabel.startsWith("Bob"))!;
+    const notices = async () => (await w.inbox.view()).messages.filter((m) => m.title === NOT_TOLD).length;
+    const noticesBefore = await notices();
+    bankAway = true;
+    try {
+      await w.paycards.remove(bob.paycardId);
+      await w.outbox.drain({ all: true });
+      // Still trying within the deadline: the credential stays until the bank is told, and no notice.
+      expect((await w.outbox.pending()).filter((i) => i.type === "ForgetPaycard")).toHaveLength(1);
+      expect(await storedKeysOf(bob.paycardId)).toHaveLength(1);
+      expect(await notices()).toBe(noticesBefore);
+      skewMs = FORGET_DEADLINE_MS + 60_000;
+      await w.outbox.drain({ all: true });
+    } finally {
+      bankAway = false;
+      skewMs = 0;
+    }
+    expect((await w.outbox.pending()).filter((i) => i.type === "ForgetPaycard")).toEqual([]);
+    const failed = (await w.db.getAll("outbox")).filter((i) => i.type === "ForgetPaycard" && i.state === "failed");
+    expect(failed.map((i) => i.gaveUp)).toEqual(["refused", "expired"]);
+    expect(await storedKeysOf(bob.paycardId)).toEqual([]);
+    expect(await notices()).toBe(noticesBefore + 1);
+    // Another drain changes nothing: the notice is there once.
+    await w.outbox.drain({ all: true });
+    expect(await notices()).toBe(noticesBefore + 1);
+  });
+
+  it("a give-up that lands after the card was added again deletes nothing of the new card", async () => {
+    let reached!: () => void;
+    const inFlight = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    forgetHeld = { reached, held: new Promise<void>((resolve) => { release = resolve; }) };
+    bankRefuses = true;
+    const bob = await add(BOB, false);
+    const unreadBefore = await w.inbox.unreadCount();
+    let drained: Promise<unknown> | undefined;
+    try {
+      await w.paycards.remove(bob.paycardId);
+      drained = w.outbox.drain({ all: true });
+      await inFlight;
+      // The shopper adds the card again while the Forget Paycard is on its way; then the bank refuses.
+      forgetHeld = undefined;
+      const again = await add(BOB, false);
+      expect(again.paycardId).toBe(bob.paycardId);
+      release();
+      await drained;
+    } finally {
+      forgetHeld = undefined;
+      bankRefuses = false;
+      release();
+      await drained;
+    }
+    expect(await storedKeysOf(bob.paycardId)).toEqual([`demo-bank/paycard:${bob.paycardId}`]);
+    expect((await w.paycards.overview()).find((c) => c.paycardId === bob.paycardId)).toMatchObject({
+      status: "ready",
+    });
+    expect(await w.inbox.unreadCount()).toBe(unreadBefore);
   });
 });

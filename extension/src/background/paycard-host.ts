@@ -18,8 +18,9 @@ import type {
 import { activate, addCard, removeCard, requireActive } from "./active-paycard";
 import { verifyModuleCertificate } from "./checks";
 import type { OutboxItem, StoredPaycard, WalletDatabase } from "./db";
+import { walletNotice } from "./inbox";
 import type { WalletLock } from "./lock";
-import { newOutboxItem } from "./outbox-store";
+import { newOutboxItem, type OutboxWrite } from "./outbox-store";
 
 /** How long the Wallet keeps telling a broker about a removed Paycard before it gives up. */
 export const FORGET_DEADLINE_MS = 30 * 24 * 60 * 60_000;
@@ -28,7 +29,10 @@ export const FORGET_DEADLINE_MS = 30 * 24 * 60 * 60_000;
 export interface ForgetPaycardBody {
   moduleId: string;
   paycardId: string;
-  [key: string]: string;
+  /** For the notice if the broker can never be told (absent in removals queued before it was kept). */
+  accountLabel?: string;
+  /** The card's keys in the module's storage, deleted by the Wallet itself on a give-up. */
+  storageKeys?: string[];
 }
 
 /** Credential refusals: the broker no longer takes this Paycard (or the Wallet lost its credential). */
@@ -55,19 +59,37 @@ export interface PaycardHostDeps {
  * A module's own storage. With a local password set (`lock`), values are stored sealed and opened on
  * reading; while the Wallet is locked both throw `wallet_locked`. The module sees no difference.
  */
-export function moduleStorage(db: WalletDatabase, moduleId: string, lock?: WalletLock): PaycardStorage {
+export function moduleStorage(
+  db: WalletDatabase,
+  moduleId: string,
+  lock?: WalletLock,
+  /** Hears the full key of every value set through this storage (Add Paycard keeps them). */
+  onSet?: (key: string) => void,
+): PaycardStorage {
   const k = (key: string) => `${moduleId}/${key}`;
   return {
+    // Each runs as one step of the lock's sequence, so no password change falls between reading the
+    // key and the value it opens or seals (lock.ts `serialized`).
     async get(key) {
-      const stored = (await db.get("paycardStorage", k(key)))?.value;
-      return stored === undefined || !lock ? stored : lock.readStorage(k(key), stored);
+      if (!lock) return (await db.get("paycardStorage", k(key)))?.value;
+      return lock.serialized(async () => {
+        const stored = (await db.get("paycardStorage", k(key)))?.value;
+        return stored === undefined ? stored : lock.readStorage(k(key), stored);
+      });
     },
     async set(key, value: Json) {
-      const stored = lock ? await lock.writeStorage(k(key), value) : value;
-      await db.put("paycardStorage", { key: k(key), value: stored });
+      onSet?.(k(key));
+      if (!lock) {
+        await db.put("paycardStorage", { key: k(key), value });
+        return;
+      }
+      await lock.serialized(async () => {
+        await db.put("paycardStorage", { key: k(key), value: await lock.writeStorage(k(key), value) });
+      });
     },
     async delete(key) {
-      await db.delete("paycardStorage", k(key));
+      if (!lock) await db.delete("paycardStorage", k(key));
+      else await lock.serialized(() => db.delete("paycardStorage", k(key)));
     },
   };
 }
@@ -90,7 +112,7 @@ export class PaycardHost {
     }));
   }
 
-  private async context(module: PaycardModule): Promise<PaycardContext> {
+  private async context(module: PaycardModule, onSet?: (key: string) => void): Promise<PaycardContext> {
     const signer = await this.deps.signer();
     if (!signer) throw new QuickPayError("not_registered", "the wallet has no key pair yet");
     const broker = await this.deps.directory.active(module.description.brokerId, "broker");
@@ -99,7 +121,7 @@ export class PaycardHost {
       broker,
       signEnvelope: (type, body, options) => signEnvelope(signer, type, body, { id: options?.id }),
       fetch: this.deps.fetch ?? ((input, init) => fetch(input, init)),
-      storage: moduleStorage(this.deps.db, module.description.moduleId, this.deps.lock),
+      storage: moduleStorage(this.deps.db, module.description.moduleId, this.deps.lock, onSet),
     };
   }
 
@@ -142,9 +164,18 @@ export class PaycardHost {
     options: { makeActive?: boolean } = {},
   ): Promise<PaycardView> {
     const module = this.module(moduleId);
-    const binding = await module.answer(await this.context(module), { sessionId, answers });
+    // What the module stores for this card, so the Wallet can delete it itself if it must (forgetGivenUp).
+    const written = new Set<string>();
+    const context = await this.context(module, (key) => written.add(key));
+    const binding = await module.answer(context, { sessionId, answers });
     const now = (this.deps.now?.() ?? new Date()).toISOString();
-    const card: StoredPaycard = { ...binding, moduleId, active: false, addedAt: now };
+    const card: StoredPaycard = {
+      ...binding,
+      moduleId,
+      active: false,
+      addedAt: now,
+      storageKeys: [...written],
+    };
     const tx = this.deps.db.transaction(["paycards", "outbox"], "readwrite");
     const cards = tx.objectStore("paycards");
     const next = addCard(await cards.getAll(), card, options.makeActive === true);
@@ -152,7 +183,10 @@ export class PaycardHost {
     for (const c of next) await cards.put(c);
     const outbox = tx.objectStore("outbox");
     for (const item of await outbox.index("byState").getAll("pending")) {
-      if (item.type === "ForgetPaycard" && (item.body as ForgetPaycardBody).paycardId === card.paycardId) {
+      if (
+        item.type === "ForgetPaycard" &&
+        (item.body as unknown as ForgetPaycardBody).paycardId === card.paycardId
+      ) {
         await outbox.put({ ...item, state: "done", ackedAt: now });
       }
     }
@@ -177,9 +211,15 @@ export class PaycardHost {
     await cards.clear();
     for (const c of removal.cards) await cards.put(c);
     const now = this.deps.now?.() ?? new Date();
-    const body: ForgetPaycardBody = { moduleId: removal.removed.moduleId, paycardId };
+    const { removed } = removal;
+    const body: ForgetPaycardBody = {
+      moduleId: removed.moduleId,
+      paycardId,
+      accountLabel: removed.accountLabel,
+      storageKeys: removed.storageKeys ?? [],
+    };
     await tx.objectStore("outbox").put(
-      newOutboxItem("ForgetPaycard", body, newMessageId(), now, {
+      newOutboxItem("ForgetPaycard", body as unknown as Json, newMessageId(), now, {
         deadline: now.getTime() + FORGET_DEADLINE_MS,
       }),
     );
@@ -194,10 +234,49 @@ export class PaycardHost {
 
   /** The outbox's Forget Paycard: the module tells its broker and drops the credential. */
   async forgetAtBroker(item: OutboxItem): Promise<{ ok: true }> {
-    const { moduleId, paycardId } = item.body as ForgetPaycardBody;
+    const { moduleId, paycardId } = item.body as unknown as ForgetPaycardBody;
     const module = this.module(moduleId);
     await module.forget(await this.context(module), { paycardId, messageId: item.id });
     return { ok: true };
+  }
+
+  /**
+   * The outbox gave up telling the broker of a removal (its deadline passed, or the broker refused
+   * for good): in that same transaction the card's credential is deleted from the module's storage
+   * anyway — removing a card always removes its secret from the Wallet — and the inbox says the bank
+   * was not told, so the shopper can ask it to block the card. Deleted are the keys the module wrote
+   * when the card was added and, for cards added before those were kept, the module's keys that
+   * name the card. Nothing is deleted if the same card was added again meanwhile (its new credential).
+   */
+  async forgetGivenUp(write: OutboxWrite, item: OutboxItem): Promise<void> {
+    if (item.state !== "failed") return;
+    const body = item.body as unknown as ForgetPaycardBody;
+    const { tx } = write;
+    if (await tx.objectStore("paycards").get(body.paycardId)) return;
+    const storage = tx.objectStore("paycardStorage");
+    const prefix = `${body.moduleId}/`;
+    const inModule = await storage.getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+    const keys = new Set(
+      [...(body.storageKeys ?? []), ...inModule.filter((k) => k.includes(body.paycardId))].filter((k) =>
+        k.startsWith(prefix),
+      ),
+    );
+    for (const key of keys) await storage.delete(key);
+    const m = Object.hasOwn(this.deps.modules, body.moduleId) ? this.deps.modules[body.moduleId] : undefined;
+    const bank = m?.description.name ?? "your bank";
+    const card = body.accountLabel ? `“${body.accountLabel}”` : "a Paycard";
+    await walletNotice(
+      tx.objectStore("inbox"),
+      {
+        noticeId: `forget-${item.id}`,
+        subject: "Your bank was not told about a removed Paycard",
+        text:
+          `You removed ${card} (${bank}). Your Wallet deleted its credential, but it could not tell ` +
+          `${bank} that the card was removed. If someone else may have a copy of your card's details, ` +
+          `ask ${bank} to block the card.`,
+      },
+      write.now,
+    );
   }
 
   /** Replaces the whole (small) list in one transaction, so "exactly one active" holds after a crash. */

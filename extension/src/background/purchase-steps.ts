@@ -25,6 +25,7 @@ import {
   type SignedOrder,
   sendMessage,
 } from "@quickpay/protocol";
+import { creditAllowanceBack } from "./allowances";
 import { verifyEndorsement } from "./checks";
 import type { OutboxItem, StoredPurchase, WalletDatabase } from "./db";
 import { newOutboxItem, type OutboxKind, type OutboxWrite } from "./outbox-store";
@@ -85,8 +86,13 @@ async function purchaseIn(write: OutboxWrite, item: OutboxItem): Promise<StoredP
   return item.purchaseId === undefined ? undefined : write.tx.objectStore("purchases").get(item.purchaseId);
 }
 
+/**
+ * Every purchase change the outbox makes goes through here, in its transaction: an allowance purchase
+ * that ends with its amount not taken is credited back to its allowance in the same commit.
+ */
 async function savePurchase(write: OutboxWrite, p: StoredPurchase): Promise<void> {
-  await write.tx.objectStore("purchases").put({ ...p, updatedAt: write.now.toISOString() });
+  const settled = await creditAllowanceBack(write.tx.objectStore("allowances"), p, write.now);
+  await write.tx.objectStore("purchases").put({ ...settled, updatedAt: write.now.toISOString() });
 }
 
 export function purchaseSteps(deps: PurchaseStepDeps): {

@@ -33,6 +33,7 @@ import { MAX_WAITING_PER_ORIGIN } from "./confirm-queue";
 import { openWalletDb } from "./db";
 import { routeWalletMessage } from "./router";
 import { startTestVendor, type TestVendor, testItem } from "./test-vendor";
+import { headlessWindows } from "./test-windows";
 import { createWallet, type Wallet } from "./wallet";
 import { walletWords } from "./words";
 
@@ -47,10 +48,9 @@ let flakyShop: RunningShop;
 let failDeliveries = 0;
 const flakyEvents: VendorEvent["type"][] = [];
 let dbName: string;
-const opened: string[] = [];
-/** The confirmation windows "on screen": opened by the engine, closed by the tests. */
-const openWindows = new Set<number>();
-let nextWindow = 100;
+/** The confirmation windows "on screen": opened by the engine, closed by the tests (shared by every worker). */
+const windows = headlessWindows({ firstId: 100 });
+const { opened } = windows;
 
 /** How far the wallet's clock runs ahead of the servers' (to let a confirmation outlive its order). */
 let skewMs = 0;
@@ -121,20 +121,7 @@ async function wallet(db = dbName): Promise<Wallet> {
     hostUrl: host.url,
     modules: paycardModules,
     codeHashes: { "demo-bank": paycardCodeHash(moduleDir) },
-    confirmWindows: {
-      open: async (id) => {
-        opened.push(id);
-        openWindows.add(nextWindow);
-        return nextWindow++;
-      },
-      isOpen: async (windowId) => openWindows.has(windowId),
-      // No window here was opened by a worker that died before recording it.
-      showing: async () => [],
-      focus: async () => undefined,
-      close: async (windowId) => {
-        openWindows.delete(windowId);
-      },
-    },
+    confirmWindows: windows,
     // These tests decline and buy again at once from the same shop (confirm-queue.test.ts: the cool-down).
     confirmCooldownMs: 0,
     fetch: faultyFetch,
@@ -287,13 +274,7 @@ describe("the Wallet engine against real players", () => {
       hostUrl: host.url,
       modules: paycardModules,
       codeHashes: { "demo-bank": "0".repeat(64) },
-      confirmWindows: {
-        open: async () => undefined,
-        isOpen: async () => false,
-        showing: async () => [],
-        focus: async () => undefined,
-        close: async () => undefined,
-      },
+      confirmWindows: headlessWindows(),
     });
     expect(await failure(bad.paycards.beginAdd("demo-bank"))).toBe("mismatch");
   });
@@ -377,7 +358,7 @@ describe("the Wallet engine against real players", () => {
   it("closing the confirmation window declines; the history says so in words", async () => {
     const id = await w.engine.startPurchase(shop.url, "article-2");
     const windowId = (await w.purchases.get(id)).windowId!;
-    openWindows.delete(windowId);
+    windows.shut(windowId);
     await w.engine.windowClosed(windowId);
     expect(await failure(w.engine.outcome(id))).toBe("declined");
     await w.engine.decide(id, true);
@@ -391,16 +372,16 @@ describe("the Wallet engine against real players", () => {
 
   it("a page's second request joins the one window's queue; a window that vanished declines both", async () => {
     const first = await w.engine.startPurchase(shop.url, "article-3");
-    const windows = opened.length;
+    const openedBefore = opened.length;
     const again = await w.engine.startPurchase(shop.url, "article-3");
-    expect(opened.length).toBe(windows);
+    expect(opened.length).toBe(openedBefore);
     const windowId = (await w.purchases.get(first)).windowId!;
     expect((await w.purchases.get(again)).windowId).toBe(windowId);
     const { ids } = await w.queue.view();
     expect(ids.indexOf(first)).toBeGreaterThanOrEqual(0);
     expect(ids.indexOf(first)).toBeLessThan(ids.indexOf(again));
     // Closed while no worker listened: the next worker finds the window gone.
-    openWindows.delete(windowId);
+    windows.shut(windowId);
     w = await restart(w);
     expect(await failure(w.engine.outcome(first))).toBe("declined");
     expect(await failure(w.engine.outcome(again))).toBe("declined");

@@ -126,7 +126,14 @@ export function createWallet(config: WalletConfig) {
         },
       },
       ...steps,
-      ForgetPaycard: { send: (item) => paycards.forgetAtBroker(item) },
+      ForgetPaycard: {
+        send: (item) => paycards.forgetAtBroker(item),
+        // Given up: the credential is deleted here anyway, and the inbox says the bank was not told.
+        failed: (write, item) => paycards.forgetGivenUp(write, item),
+        written: (item) => {
+          if (item.state === "failed") void inbox.publishUnread().catch(() => undefined);
+        },
+      },
     },
   });
   const queue = new ConfirmQueue({
