@@ -32,6 +32,13 @@ export const errorStatus = {
   too_many_attempts: 429,
   rate_limited: 429,
   internal: 500,
+  /**
+   * The vendor's own catalogue entry for the item is invalid (amount, kind, description…): the shop
+   * signs no order for it; `details.itemId` names it. The shop's fault, never the shopper's.
+   */
+  invalid_catalog_item: 500,
+  /** The receiver does not implement this yet (e.g. a vendor SDK asked for a regular order). */
+  not_supported: 501,
   broker_unreachable: 502,
   vendor_unreachable: 502,
   host_unreachable: 502,

@@ -33,6 +33,9 @@ export const shopperWords = {
   too_many_attempts: "Too many attempts. Please wait a while and try again.",
   rate_limited: "Too many requests at once. Wait a moment and try again.",
   internal: "Something went wrong inside QuickPay. Please try again.",
+  invalid_catalog_item:
+    "The shop cannot sell this item right now because of a problem on its side. Nothing was charged.",
+  not_supported: "The shop cannot sell this kind of item through QuickPay yet. Nothing was charged.",
   broker_unreachable: "Your bank could not be reached. Please try again in a moment.",
   vendor_unreachable: "The shop could not be reached. Please try again in a moment.",
   host_unreachable: "The QuickPay network could not be reached. Please try again in a moment.",

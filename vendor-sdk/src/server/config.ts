@@ -10,7 +10,13 @@ export interface Item {
   id: string;
   /** Shown to the shopper in the Wallet's confirmation window. */
   description: string;
+  /** In the protocol's money format, more than zero, e.g. `{ currency: "USD", value: "0.01" }`. */
   amount: MoneyWire;
+  /**
+   * "micro" (the default: paid and delivered at once) or "regular" (goods that ship later). This SDK
+   * sells micro orders only so far: a regular item is refused `not_supported` (checkCatalog, Get Order).
+   */
+  kind?: "micro" | "regular";
   /**
    * How long a bought item is re-delivered to a Wallet that re-presents its receipt, signed into the
    * order as `receiptUntil`: "forever" (the default: an article), "once" (a game round: only the
@@ -22,7 +28,13 @@ export interface Item {
 export type ReceiptPolicy = "forever" | "once" | { validForMs: number };
 
 export interface Catalog<I extends Item = Item> {
+  /** Every item read is checked (`checkItem`) before an order is signed for it. */
   get(itemId: string): Promise<I | undefined>;
+  /**
+   * Every item, when the catalogue can list them (`defineCatalog` sets it): checked when the
+   * handlers are created, which throw `invalid_catalog_item` naming every bad item.
+   */
+  items?: readonly I[];
 }
 
 /** Where the handlers report what a vendor's operator should see (pino's shape; silent by default). */

@@ -13,6 +13,7 @@ import {
   QuickPayError,
   RequestOrderDelivery,
 } from "@quickpay/protocol";
+import { assertSellable, checkCatalog } from "./catalog";
 import type { Item, VendorConfig, VendorLogger } from "./config";
 import { createOrderDelivery } from "./delivery";
 import { eventEmitter } from "./events";
@@ -52,6 +53,8 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
       `vendorId ${config.vendorId} does not belong to this private key`,
     );
   }
+  // A catalogue that lists its items is checked now: a bad entry stops the shop, not a shopper's click.
+  if (config.catalog.items) checkCatalog(config.catalog.items);
   const signer = { playerId: config.vendorId, privateKey: config.privateKey };
   const fetchOption = config.fetch ? { fetch: config.fetch } : {};
   const logger = config.logger ?? silent;
@@ -104,8 +107,19 @@ export function createVendorHandlers<I extends Item>(config: VendorConfig<I>): V
       if (req.method === "OPTIONS") return preflight();
       if (req.method !== "POST") return methodNotAllowed();
       const { itemId } = await readBody(req, GetOrder.body);
-      const item = await config.catalog.get(itemId);
-      if (!item) throw new QuickPayError("not_found", `this shop sells no item ${itemId}`);
+      const found = await config.catalog.get(itemId);
+      if (!found) throw new QuickPayError("not_found", `this shop sells no item ${itemId}`);
+      let item: I;
+      try {
+        item = assertSellable(found, itemId);
+      } catch (error) {
+        const e = error as QuickPayError;
+        logger.error(
+          { itemId, code: e.code, problems: (e.details as { problems?: string[] }).problems },
+          `catalogue item ${itemId} cannot be sold (${e.code}); no order was signed — fix the catalogue`,
+        );
+        throw error;
+      }
       const signed = await buildSignedOrder(config.privateKey, {
         vendorId: config.vendorId,
         item: { ...item, id: itemId },

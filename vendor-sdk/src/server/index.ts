@@ -3,6 +3,14 @@
 export { answerClientError } from "@quickpay/protocol";
 export type { DemoShopOptions, RunningShop } from "../demo-shop/shop";
 export { startDemoShop } from "../demo-shop/shop";
+export {
+  assertSellable,
+  type CatalogProblem,
+  checkCatalog,
+  checkItem,
+  defineCatalog,
+  MAX_DESCRIPTION_LENGTH,
+} from "./catalog";
 export type { Catalog, Item, ReceiptPolicy, VendorConfig, VendorLogger } from "./config";
 export type {
   Answered,
