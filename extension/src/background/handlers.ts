@@ -104,7 +104,8 @@ export function createHandlers(deps: HandlerDeps) {
     "paycards.overview": async () => ({ paycards: await paycards.overview() }),
     "paycards.remove": async ({ paycardId }) => paycards.remove(paycardId),
     "paycards.balance": async () => paycards.balance(),
-    "history.page": async ({ before, limit }) => historyPage(db, { before, limit }, deps.now().getTime()),
+    "history.page": async ({ before, limit }) =>
+      historyPage(db, { before, limit }, deps.now().getTime(), (p) => paycards.namesFor(p)),
     "allowances.list": async () => ({ allowances: await deps.allowances.list() }),
     "allowances.update": async ({ key, limit, period }) =>
       deps.allowances.update(key, {

@@ -7,7 +7,7 @@ import { QuickPayError } from "@quickpay/protocol";
 import { HISTORY_PAGE_SIZE, type HistoryItem, type HistoryPage } from "../shared/messages";
 import type { StoredPurchase, WalletDatabase } from "./db";
 import { receiptUntilView } from "./purchases";
-import { reasonOf } from "./words";
+import { type PaycardNames, reasonOf } from "./words";
 
 const CURSOR = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)~([A-Za-z0-9_-]{1,64})$/;
 
@@ -21,7 +21,10 @@ function parseCursor(cursor: string): [string, string] {
   return [m[1]!, m[2]!];
 }
 
-export function historyItem(p: StoredPurchase, now: number): HistoryItem {
+/** How the history names a purchase's Paycard in its words (paycard-host.ts `namesFor`). */
+export type NamesOf = (p: StoredPurchase) => PaycardNames;
+
+export function historyItem(p: StoredPurchase, now: number, names?: NamesOf): HistoryItem {
   const order = p.signedOrder.order;
   const deliveredAt = p.receipt?.deliveredAt ?? p.restored?.result.deliveredAt;
   return {
@@ -33,7 +36,7 @@ export function historyItem(p: StoredPurchase, now: number): HistoryItem {
     vendorName: p.vendor.name,
     origin: p.origin,
     status: p.status,
-    ...reasonOf(p),
+    ...reasonOf(p, names?.(p)),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
     ...(deliveredAt === undefined ? {} : { deliveredAt }),
@@ -47,6 +50,7 @@ export async function historyPage(
   db: WalletDatabase,
   options: { before?: string | undefined; limit?: number | undefined },
   now: number,
+  names?: NamesOf,
 ): Promise<HistoryPage> {
   const limit = options.limit ?? HISTORY_PAGE_SIZE;
   const range =
@@ -60,7 +64,7 @@ export async function historyPage(
   }
   const page = rows.slice(0, limit);
   return {
-    items: page.map((p) => historyItem(p, now)),
+    items: page.map((p) => historyItem(p, now, names)),
     next: rows.length > limit ? historyCursor(page[page.length - 1]!) : null,
   };
 }

@@ -57,7 +57,12 @@ const seqs = (ids: string[]) => ids.map((id) => Number(id.slice("vnd_shop m".len
 
 describe("which messages go (inboxDrops)", () => {
   it("keeps everything up to 500", () => {
-    expect(inboxDrops(range(1, INBOX_KEEP, (s) => mail(s, true, 90 * DAY)), NOW)).toEqual([]);
+    expect(
+      inboxDrops(
+        range(1, INBOX_KEEP, (s) => mail(s, true, 90 * DAY)),
+        NOW,
+      ),
+    ).toEqual([]);
   });
 
   it("over 500, read ones go first, oldest first, even before older unread ones", () => {
@@ -129,7 +134,11 @@ describe("the bound in the Wallet's database (pruneInbox, walletNotice)", () => 
     expect(await db.get("inbox", "vnd_shop m2")).toBeDefined();
     // The notice is the newest, unread; the host's cursor is what it was.
     const view = await inbox.view();
-    expect(view.messages[0]).toMatchObject({ title: "A notice", unread: true, fromName: "Your QuickPay Wallet" });
+    expect(view.messages[0]).toMatchObject({
+      title: "A notice",
+      unread: true,
+      fromName: "Your QuickPay Wallet",
+    });
     expect(view.unread).toBe(201);
     expect(await inbox.unreadCount()).toBe(201);
     expect((await db.get("inboxState", "host"))?.cursor).toBe("500");
@@ -165,7 +174,10 @@ describe("the bound in the Wallet's database (pruneInbox, walletNotice)", () => 
   });
 
   it("changes nothing at or under 500, and the same notice is stored once", async () => {
-    const db = await dbWith(range(1, 499, (s) => mail(s, true, 90 * DAY)), "499");
+    const db = await dbWith(
+      range(1, 499, (s) => mail(s, true, 90 * DAY)),
+      "499",
+    );
     for (let i = 0; i < 2; i++) {
       const tx = db.transaction("inbox", "readwrite");
       await walletNotice(tx.store, { noticeId: "same", subject: "Once", text: "Only once." }, NOW);
@@ -179,7 +191,10 @@ describe("the bound in the Wallet's database (pruneInbox, walletNotice)", () => 
   });
 
   it("a flood past 2,000 keeps the newest 2,000 in the database", async () => {
-    const db = await dbWith(range(1, INBOX_HARD_CAP + 5, (s) => mail(s, false)), "2005");
+    const db = await dbWith(
+      range(1, INBOX_HARD_CAP + 5, (s) => mail(s, false)),
+      "2005",
+    );
     const tx = db.transaction("inbox", "readwrite");
     expect(await pruneInbox(tx.store, NOW)).toBe(5);
     await tx.done;

@@ -46,7 +46,9 @@ const fetchWithOutage: FetchLike = async (input, init) => {
     if (bankAway) throw new TypeError("fetch failed (test: the bank is away)");
     if (bankRefuses) {
       return new Response(
-        JSON.stringify({ error: { code: "forbidden", message: "test: the bank refuses this Forget Paycard" } }),
+        JSON.stringify({
+          error: { code: "forbidden", message: "test: the bank refuses this Forget Paycard" },
+        }),
         { status: 403, headers: { "content-type": "application/json" } },
       );
     }
@@ -237,7 +239,9 @@ describe("a removal the bank can never be told of", () => {
     } finally {
       bankRefuses = false;
     }
-    const forget = (await w.db.getAll("outbox")).filter((i) => i.type === "ForgetPaycard" && i.state === "failed");
+    const forget = (await w.db.getAll("outbox")).filter(
+      (i) => i.type === "ForgetPaycard" && i.state === "failed",
+    );
     expect(forget.map((i) => [i.gaveUp, i.lastError?.code])).toEqual([["refused", "forbidden"]]);
     // The bank never heard: the card is still active there. The Wallet holds no secret of it anymore.
     expect(bank.server.ledger.paycards.paycard(bob.paycardId)?.status).toBe("active");
@@ -261,7 +265,10 @@ describe("a removal the bank can never be told of", () => {
     const again = await add(BOB, true);
     expect(await storedKeysOf(again.paycardId)).toEqual([`demo-bank/paycard:${again.paycardId}`]);
     const overview = await w.paycards.overview();
-    expect(overview.find((c) => c.paycardId === again.paycardId)).toMatchObject({ status: "ready", active: true });
+    expect(overview.find((c) => c.paycardId === again.paycardId)).toMatchObject({
+      status: "ready",
+      active: true,
+    });
     const before = micros(BOB);
     const id = await w.engine.startPurchase(shop.url, "article-1");
     await w.engine.decide(id, true);
@@ -290,7 +297,9 @@ describe("a removal the bank can never be told of", () => {
       skewMs = 0;
     }
     expect((await w.outbox.pending()).filter((i) => i.type === "ForgetPaycard")).toEqual([]);
-    const failed = (await w.db.getAll("outbox")).filter((i) => i.type === "ForgetPaycard" && i.state === "failed");
+    const failed = (await w.db.getAll("outbox")).filter(
+      (i) => i.type === "ForgetPaycard" && i.state === "failed",
+    );
     expect(failed.map((i) => i.gaveUp)).toEqual(["refused", "expired"]);
     expect(await storedKeysOf(bob.paycardId)).toEqual([]);
     expect(await notices()).toBe(noticesBefore + 1);
@@ -305,7 +314,12 @@ describe("a removal the bank can never be told of", () => {
       reached = resolve;
     });
     let release!: () => void;
-    forgetHeld = { reached, held: new Promise<void>((resolve) => { release = resolve; }) };
+    forgetHeld = {
+      reached,
+      held: new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    };
     bankRefuses = true;
     const bob = await add(BOB, false);
     const unreadBefore = await w.inbox.unreadCount();
@@ -331,5 +345,49 @@ describe("a removal the bank can never be told of", () => {
       status: "ready",
     });
     expect(await w.inbox.unreadCount()).toBe(unreadBefore);
+  });
+});
+
+describe("a Paycard the bank no longer accepts", () => {
+  it("its balance, a purchase with it and the history say so in words, naming the bank", async () => {
+    const alice = (await w.paycards.list()).find((c) => c.accountLabel.startsWith("Alice"))!;
+    expect(alice.active).toBe(true);
+    // The bank revokes the card itself (the shopper told it to, or it blocked the card).
+    bank.server.ledger.paycards.revoke(alice.paycardId);
+    const balance = await routeWalletMessage(
+      w.handlers,
+      { quickpay: 1, name: "paycards.balance", params: {} },
+      ui,
+    );
+    expect(balance).toMatchObject({
+      ok: false,
+      // The Wallet's pages show `details.words` (ui/shared/mount.tsx), the code's words otherwise.
+      error: {
+        code: "unauthorized",
+        details: { words: "Demo Bank no longer accepts “Alice Demo ••0001”. Remove it and add it again." },
+      },
+    });
+    expect((await w.paycards.overview()).find((c) => c.paycardId === alice.paycardId)).toMatchObject({
+      status: "revoked",
+    });
+
+    const id = await w.engine.startPurchase(shop.url, "article-1");
+    await w.engine.decide(id, true);
+    await w.outbox.drain({ all: true });
+    expect(await w.purchases.get(id)).toMatchObject({ status: "failed", error: { code: "unauthorized" } });
+    const words = "Demo Bank no longer accepts this Paycard. Remove it and add it again.";
+    const page = await routeWalletMessage(
+      w.handlers,
+      { quickpay: 1, name: "page.awaitPay", params: { purchaseId: id } },
+      { kind: "page", origin: new URL(shop.url).origin },
+    );
+    expect(page).toMatchObject({ ok: false, error: { code: "unauthorized", message: words } });
+    const [row] = (await w.handlers["history.page"]({})).items;
+    expect(row).toMatchObject({
+      purchaseId: id,
+      status: "failed",
+      reasonCode: "unauthorized",
+      reason: words,
+    });
   });
 });

@@ -21,6 +21,7 @@ import type { OutboxItem, StoredPaycard, WalletDatabase } from "./db";
 import { walletNotice } from "./inbox";
 import type { WalletLock } from "./lock";
 import { newOutboxItem, type OutboxWrite } from "./outbox-store";
+import { type PaycardNames, paycardNotAccepted } from "./words";
 
 /** How long the Wallet keeps telling a broker about a removed Paycard before it gives up. */
 export const FORGET_DEADLINE_MS = 30 * 24 * 60 * 60_000;
@@ -351,14 +352,36 @@ export class PaycardHost {
     }
   }
 
-  /** The active Paycard's balance from its broker, or null when the wallet has no Paycard. */
+  /**
+   * How the Wallet's words name a Paycard: its bank (the module's name) and, while the card is still
+   * in the Wallet and given, its label. Synchronous: the history and a page's error need no lookup.
+   */
+  namesFor(card: { moduleId: string; accountLabel?: string | undefined }): PaycardNames {
+    const m = Object.hasOwn(this.deps.modules, card.moduleId) ? this.deps.modules[card.moduleId] : undefined;
+    return { bank: m?.description.name, card: card.accountLabel };
+  }
+
+  /**
+   * The active Paycard's balance from its broker, or null when the wallet has no Paycard. A broker
+   * answering `unauthorized` no longer takes the card: said so in words, with what to do.
+   */
   async balance(): Promise<BalanceView | null> {
     const cards = await this.deps.db.getAll("paycards");
     if (cards.length === 0) return null;
     const card = requireActive(cards);
     const module = this.module(card.moduleId);
-    const b = await module.balance(await this.context(module), { paycardId: card.paycardId });
-    return { paycardId: b.paycardId, balance: b.balance, held: b.held, available: b.available };
+    try {
+      const b = await module.balance(await this.context(module), { paycardId: card.paycardId });
+      return { paycardId: b.paycardId, balance: b.balance, held: b.held, available: b.available };
+    } catch (error) {
+      if (error instanceof QuickPayError && error.code === "unauthorized") {
+        throw new QuickPayError("unauthorized", error.message, {
+          ...(error.details && typeof error.details === "object" ? error.details : {}),
+          words: paycardNotAccepted(this.namesFor(card)),
+        });
+      }
+      throw error;
+    }
   }
 
   /** Inquiry Payment through the Paycard's module; `messageId` is fixed per purchase. */

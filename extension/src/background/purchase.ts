@@ -156,7 +156,7 @@ export class PurchaseEngine {
       const p = await purchases.get(purchaseId);
       const result = payResultOf(p);
       if (result) return { result };
-      if (isFinished(p)) throw purchaseError(p);
+      if (isFinished(p)) throw purchaseError(p, this.deps.paycards.namesFor(p));
       const progress = progressOf(p);
       const left = until - Date.now();
       if (progress.state !== after || left <= 0) return { progress };

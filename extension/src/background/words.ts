@@ -19,6 +19,24 @@ export const walletWords = {
     "The shop says it handed this item over, but your Wallet never received it. Please contact the shop.",
 } as const;
 
+/** What the Wallet knows to name a Paycard by, for its words: the bank (module) and the card's label. */
+export interface PaycardNames {
+  bank?: string | undefined;
+  card?: string | undefined;
+}
+
+/**
+ * The broker answered `unauthorized` for a Paycard: it no longer takes the card's credential (the
+ * card was revoked or forgotten at the bank, or the Wallet's credential is not the one it issued).
+ * The protocol's words for `unauthorized` speak of the network operator's permission, which is not
+ * what a shopper paying with a Paycard needs to read.
+ */
+export function paycardNotAccepted(names: PaycardNames = {}): string {
+  const bank = names.bank ?? "Your bank";
+  const card = names.card ? ` “${names.card}”` : " this Paycard";
+  return `${bank} no longer accepts${card}. Remove it and add it again.`;
+}
+
 /** Ended with the goods, or never will. */
 export function isFinished(p: Pick<StoredPurchase, "status">): boolean {
   return !["confirming", "paying", "waiting_for_shop"].includes(p.status);
@@ -39,6 +57,7 @@ export function progressOf(p: Pick<StoredPurchase, "status">): PayProgress {
 /** Why a purchase ended (or waits) the way it does, in words and as a code; undefined when it needs none. */
 export function reasonOf(
   p: Pick<StoredPurchase, "status" | "error" | "endorsement">,
+  names: PaycardNames = {},
 ): { reason: string; reasonCode: string } | undefined {
   const code = p.error?.code;
   switch (p.status) {
@@ -55,6 +74,10 @@ export function reasonOf(
           reasonCode === "receipt_expired" ? walletWords.receiptLost : walletWords.shopNeverAnswered;
         return { reason, reasonCode };
       }
+      // Failed before any endorsement with `unauthorized`: Inquiry Payment, the broker refusing the card.
+      if (p.status === "failed" && reasonCode === "unauthorized") {
+        return { reason: paycardNotAccepted(names), reasonCode };
+      }
       return { reason: wordsFor(reasonCode), reasonCode };
     }
     default:
@@ -66,8 +89,11 @@ export function reasonOf(
  * The error a page gets for a purchase that ended without goods: the code, the technical message,
  * and in `details.words` what the shopper reads (the router sends those words as the message).
  */
-export function purchaseError(p: Pick<StoredPurchase, "status" | "error" | "endorsement">): QuickPayError {
-  const why = reasonOf(p) ?? { reason: wordsFor("internal"), reasonCode: "internal" };
+export function purchaseError(
+  p: Pick<StoredPurchase, "status" | "error" | "endorsement">,
+  names: PaycardNames = {},
+): QuickPayError {
+  const why = reasonOf(p, names) ?? { reason: wordsFor("internal"), reasonCode: "internal" };
   const technical = p.error?.message ?? why.reason;
   if (p.status === "not_charged") {
     return new QuickPayError("not_charged", technical, {
