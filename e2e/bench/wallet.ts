@@ -202,7 +202,7 @@ async function main(): Promise<void> {
       const id = item();
       const free = await timeInPage(shop, id, "free");
       const paid = await timeInPage(shop, id, "paid");
-      const click = await findMark(shop, (m) => m.kind === "pay-click" && m.item === id);
+      const click = await waitForMark(shop, (m) => m.kind === "pay-click" && m.item === id);
       if (i >= WARMUP) spans.push({ from: click.wall, to: click.wall + paid });
       if (i >= WARMUP) {
         freeFetch.push(free);
@@ -295,7 +295,7 @@ async function buyThroughWindow(
   const ready = await readyMark.finally(() => clearTimeout(slow));
   await confirm.getByTestId("approve").click();
   const content = await waitForMark(shop, (m) => m.kind === "paid-content" && m.item === id);
-  const click = await findMark(shop, (m) => m.kind === "pay-click" && m.item === id);
+  const click = await waitForMark(shop, (m) => m.kind === "pay-click" && m.item === id);
   const approveClick = await until(() => windowMarks.find((m) => m.kind === "approve-click")).catch((e) => {
     throw new Error(`${(e as Error).message}: the window said ${JSON.stringify(windowMarks)}`);
   });
@@ -315,7 +315,7 @@ async function timeInPage(shop: Page, id: string, which: "free" | "paid"): Promi
   if (which === "free") await shop.locator(`[data-free-item="${id}"]`).click();
   else await payButton(shop, id).click();
   const content = await waitForMark(shop, (m) => m.kind === `${which}-content` && m.item === id);
-  const click = await findMark(
+  const click = await waitForMark(
     shop,
     (m) => m.kind === `${which === "free" ? "free" : "pay"}-click` && m.item === id,
   );
@@ -397,10 +397,6 @@ async function profileWorker(page: Page): Promise<{ stop(): Promise<unknown> }> 
 
 function payButton(page: Page, itemId: string) {
   return page.locator(`quickpay-button[item="${itemId}"] button`);
-}
-
-function findMark(page: Page, match: (m: BenchMark) => boolean): Promise<BenchMark> {
-  return waitForMark(page, match);
 }
 
 /** The first mark in `page` that matches, waiting for it (the page's own clocks, not Playwright's). */

@@ -54,16 +54,6 @@ export const articles: Article[] = [
   },
 ];
 
-/** A catalog over `list` (the demo's articles, plus the benchmark's shelf when it runs). */
-export function catalogOf(list: Article[]) {
-  const byId = new Map(list.map((a) => [a.id, a]));
-  return {
-    async get(itemId: string): Promise<Article | undefined> {
-      return byId.get(itemId);
-    },
-  };
-}
-
 /**
  * The shelf `npm run bench:wallet` buys from: `n` one-cent items `bench-1` … `bench-n` with short
  * bodies, so every measured purchase is a first purchase (a bought article's receipt would make the

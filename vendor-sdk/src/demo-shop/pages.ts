@@ -19,6 +19,36 @@ const style = `
   .body { border-left: 3px solid #2a7; padding-left: 1rem; }
 `;
 
+/** Every page's frame: the shop's style, the pay button's script, and `body`. */
+function page(title: string, body: string, head = ""): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${title}</title>
+  <style>${style}</style>
+  <script src="/quickpay-button.js" defer></script>${head}
+</head>
+<body>${body}
+</body>
+</html>`;
+}
+
+/** One article: its heading, what the page shows of it, its pay button and where its body goes. */
+function articleBlock(
+  a: Article,
+  getWalletUrl: string,
+  more: { attributes?: string; before?: string; after?: string } = {},
+): string {
+  return `
+    <article id="${esc(a.id)}"${more.attributes ?? ""}>
+      <h2>${esc(a.title)}</h2>${more.before ?? ""}
+      ${payButton(a, getWalletUrl)}
+      <div id="${esc(a.id)}-body" class="body" data-testid="article-body-${esc(a.id)}"></div>${more.after ?? ""}
+    </article>`;
+}
+
 function payButton(a: Article, getWalletUrl: string): string {
   const target = `#${a.id}-body`;
   if (a.markup === "element") {
@@ -30,34 +60,24 @@ function payButton(a: Article, getWalletUrl: string): string {
 export function frontPage(articles: Article[], shopUrl: string): string {
   const getWalletUrl = `${shopUrl}/get-wallet`;
   const items = articles
-    .map(
-      (a) => `
-    <article id="${esc(a.id)}" data-testid="article-${esc(a.id)}">
-      <h2>${esc(a.title)}</h2>
-      <p class="teaser">${esc(a.teaser)}</p>
-      ${payButton(a, getWalletUrl)}
-      <div id="${esc(a.id)}-body" class="body" data-testid="article-body-${esc(a.id)}"></div>
-    </article>`,
+    .map((a) =>
+      articleBlock(a, getWalletUrl, {
+        attributes: ` data-testid="article-${esc(a.id)}"`,
+        before: `
+      <p class="teaser">${esc(a.teaser)}</p>`,
+      }),
     )
     .join("\n");
-  return `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${SHOP_NAME}</title>
-  <style>${style}</style>
-  <script src="/quickpay-button.js" defer></script>
-</head>
-<body>
+  return page(
+    SHOP_NAME,
+    `
   <header>
     <h1 data-testid="shop-title">${SHOP_NAME}</h1>
     <p>News worth a penny. Each article costs one cent, paid with your QuickPay Wallet.</p>
   </header>
   <main>${items}
-  </main>
-</body>
-</html>`;
+  </main>`,
+  );
 }
 
 /**
@@ -68,24 +88,15 @@ export function frontPage(articles: Article[], shopUrl: string): string {
 export function benchPage(items: Article[], shopUrl: string): string {
   const getWalletUrl = `${shopUrl}/get-wallet`;
   const rows = items
-    .map(
-      (a) => `
-    <article id="${esc(a.id)}">
-      <h2>${esc(a.title)}</h2>
-      ${payButton(a, getWalletUrl)}
+    .map((a) =>
+      articleBlock(a, getWalletUrl, {
+        after: `
       <button type="button" data-free-item="${esc(a.id)}">Read free</button>
-      <div id="${esc(a.id)}-body" class="body" data-testid="article-body-${esc(a.id)}"></div>
-      <div id="${esc(a.id)}-free" class="body" data-testid="article-free-${esc(a.id)}"></div>
-    </article>`,
+      <div id="${esc(a.id)}-free" class="body" data-testid="article-free-${esc(a.id)}"></div>`,
+      }),
     )
     .join("\n");
-  return `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>${SHOP_NAME} — bench</title>
-  <style>${style}</style>
-  <script src="/quickpay-button.js" defer></script>
+  const freeReader = `
   <script>
     document.addEventListener("click", async (event) => {
       const id = event.target instanceof Element && event.target.getAttribute("data-free-item");
@@ -93,11 +104,8 @@ export function benchPage(items: Article[], shopUrl: string): string {
       const reply = await fetch("/bench/free/" + encodeURIComponent(id));
       document.getElementById(id + "-free").innerHTML = await reply.text();
     });
-  </script>
-</head>
-<body><main>${rows}
-</main></body>
-</html>`;
+  </script>`;
+  return page(`${SHOP_NAME} — bench`, `<main>${rows}\n</main>`, freeReader);
 }
 
 export function getWalletPage(): string {

@@ -10,6 +10,7 @@ import { answerClientError, type Order, QuickPayError, VENDOR_ORIGIN_PROOF_PATH 
 import { Hono } from "hono";
 import pino from "pino";
 import { buildButton } from "../button/build";
+import { defineCatalog } from "../server/catalog";
 import type { VendorEvent } from "../server/events";
 import { JsonLinesVendorStore } from "../server/file-store";
 import { createVendorHandlers } from "../server/handlers";
@@ -19,7 +20,7 @@ import { originProofResponse, registerVendor } from "../server/register";
 import type { SettleReport } from "../server/settlement";
 import { MemoryVendorStore, type VendorStore } from "../server/store";
 import type { DeliveredContent } from "../server/types";
-import { type Article, articles, benchArticles, catalogOf } from "./articles";
+import { type Article, articles, benchArticles } from "./articles";
 import { loadOrCreateVendorKey } from "./keys";
 import { benchPage, frontPage, getWalletPage, SHOP_NAME } from "./pages";
 
@@ -115,7 +116,7 @@ export async function startDemoShop(options: DemoShopOptions): Promise<RunningSh
       privateKey: keys.privateKey,
       hostUrl: options.hostUrl,
       endpoint,
-      catalog: catalogOf([...articles, ...bench]),
+      catalog: defineCatalog([...articles, ...bench]),
       deliver: options.wrapDeliver ? options.wrapDeliver(deliverArticle) : deliverArticle,
       store,
       logger,
